@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(soft_wrap=False)
+out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
 
 
 def error_line(message: str) -> None:
@@ -129,6 +129,102 @@ def stats(
         for k, v in s[key].items():
             t.add_row(str(k), str(v))
         out.print(t)
+
+
+# ---------------------------------------------------------------- index / search / states
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers name or path (default: offline multilingual-e5-small; env ACUERDOS_ENCODER).")]
+
+
+@app.command()
+@handle_errors
+def index(
+    model: ModelOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild even if the inputs did not change.")] = False,
+) -> None:
+    """Build or update the search index (dense faiss + BM25) of the corpus."""
+    from nlp.pipeline import run_index
+
+    settings = get_settings()
+    meta, rebuilt = run_index(settings, model, force, progress=out)
+    state = "built" if rebuilt else "up to date"
+    out.print(f"index {state}: {meta['records']} records, {meta['dense_index']} dense index ({meta['model_name']}), "
+              f"BM25 -> {settings.index_dir}", highlight=False)
+    if rebuilt:
+        out.print(f"encoded {meta['encoded_now']} new texts in {meta['seconds']['encode']} s", highlight=False)
+
+
+def _filters(entidad, estatus, informe, section, topic, searcher):
+    from nlp.search import Filters
+
+    topics = {r["topic"] for r in searcher.index.records if "topic" in r}
+    return Filters(entidad=entidad, estatus=estatus, informe=informe, section=section, topic=topic).validate(topics)
+
+
+@app.command()
+@handle_errors
+def search(
+    query: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
+    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical.")] = "hybrid",
+    entidad: Annotated[Optional[str], typer.Option("--entidad", help="Only this state.")] = None,
+    estatus: Annotated[Optional[str], typer.Option("--estatus", help="Only this status.")] = None,
+    informe: Annotated[Optional[int], typer.Option("--informe", help="Only this informe (5, 6, 7 …).")] = None,
+    section: Annotated[Optional[str], typer.Option("--section", help="acuerdos, medidas_adicionales, mesa_federal, visita.")] = None,
+    topic: Annotated[Optional[str], typer.Option("--topic", help="Only this predicted topic.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    model: ModelOpt = None,
+) -> None:
+    """Search the acuerdos (hybrid dense + lexical by default)."""
+    from nlp.pipeline import open_searcher
+
+    searcher = open_searcher(get_settings(), model)
+    hits = searcher.search(query, k=k, mode=mode, filters=_filters(entidad, estatus, informe, section, topic, searcher))
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        out.print("no results")
+        return
+    t = Table(title=f"{mode} search: {query}", show_lines=True, expand=True)
+    for col, width in (("#", 3), ("score", 7), ("entidad", 16), ("estatus", 11), ("source:line", 9)):
+        t.add_column(col, width=width, no_wrap=col != "entidad")
+    t.add_column("texto", ratio=1, overflow="fold")
+    for n, h in enumerate(hits, 1):
+        r = h.record
+        t.add_row(str(n), f"{h.score:.4f}", r["entidad"] or "-", r["estatus"] or "-", f"{r['source'][:3]}:{r['line']}",
+                  r["texto"][:300] + ("…" if len(r["texto"]) > 300 else ""))
+    out.print(t)
+
+
+@app.command()
+@handle_errors
+def states(
+    question: Annotated[str, typer.Argument(help="e.g. '¿Qué entidades acordaron la custodia de los CRyT?'")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    informe: Annotated[Optional[int], typer.Option("--informe", help="Only this informe.")] = None,
+    include_nacional: Annotated[bool, typer.Option("--nacional", help="Also list federal meetings as 'Nacional'.")] = False,
+    model: ModelOpt = None,
+) -> None:
+    """The states whose acuerdos answer a question, ranked, each with its supporting acuerdos."""
+    from nlp.answers import answer_states
+    from nlp.pipeline import open_searcher
+    from nlp.search import Filters
+
+    searcher = open_searcher(get_settings(), model)
+    answers = answer_states(searcher, question, Filters(informe=informe), include_nacional=include_nacional)
+    if as_json:
+        print(json.dumps([a.to_dict() for a in answers], ensure_ascii=False, indent=2))
+        return
+    if not answers:
+        out.print("no state's acuerdos answer this question")
+        return
+    out.print(f"[bold]{len(answers)} states[/] answer: {question}", highlight=False)
+    for a in answers:
+        out.print(f"\n[bold]{a.entidad}[/] (score {a.score:.3f})", highlight=False)
+        for h in a.acuerdos:
+            r = h.record
+            out.print(f"  - [{r['estatus'] or 'sin estatus'}] {r['texto'][:220]}  ({r['source'][:3]}:{r['line']})",
+                      highlight=False, markup=False)
 
 
 # ---------------------------------------------------------------- build

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nlp.config import Settings
-from nlp.corpus import read_meta, write_corpus
+from nlp.corpus import corpus_fingerprint, read_corpus, read_meta, write_corpus
 from nlp.errors import InputError
 from nlp.io import sha256_file
 from nlp.loader import LOADER_VERSION, LoadResult, expand_paths, load_paths
@@ -61,4 +61,52 @@ def run_build(settings: Settings, console=None) -> BuildSummary:
         status = f"{len(result.records)} records, {len(result.skipped)} lines not placed"
         summary.stages.append(StageResult("load", status, str(settings.corpus)))
         summary.failed = summary.failed or bool(result.errors)
+    meta, rebuilt = run_index(settings, progress=console)
+    summary.stages.append(StageResult(
+        "index", f"{meta['records']} records, {meta['dense_index']} + BM25" + ("" if rebuilt else " (up to date)"),
+        str(settings.index_dir)))
     return summary
+
+
+def run_index(settings: Settings, model: str | None = None, force: bool = False, progress=None) -> tuple[dict, bool]:
+    """Build or update the search index; returns (meta, rebuilt). Unchanged inputs: nothing to do."""
+    from nlp.encoder import resolve_encoder
+    from nlp.index import INDEX_VERSION, build_index, read_index_meta
+
+    sha = corpus_fingerprint(settings.corpus)
+    encoder = resolve_encoder(settings, model)
+    meta = read_index_meta(settings.index_dir)
+    if (not force and meta and meta.get("corpus_sha256") == sha and meta.get("model_fingerprint") == encoder.fingerprint
+            and meta.get("index_version") == INDEX_VERSION and (settings.index_dir / "dense.faiss").exists()):
+        return meta, False
+    records = read_corpus(settings.corpus)
+    return build_index(records, sha, encoder, settings.index_dir, progress=progress), True
+
+
+def open_searcher(settings: Settings, model: str | None = None):
+    """The index checked against the current corpus and the query model, ready to search."""
+    from nlp.encoder import resolve_encoder
+    from nlp.index import load_index, read_index_meta
+    from nlp.search import Searcher
+
+    meta = read_index_meta(settings.index_dir)
+    name = model or (meta or {}).get("model_name") or settings.encoder
+    encoder = resolve_encoder(settings, name, build=False) if meta else None
+    index = load_index(settings.index_dir, corpus_sha256=corpus_fingerprint(settings.corpus),
+                       model_fingerprint=encoder.fingerprint if encoder else None, model_name=name)
+    topics = _topic_map(settings)
+    if topics:
+        for r in index.records:
+            if r["id"] in topics:
+                r["topic"] = topics[r["id"]]
+    return Searcher(index, encoder, str(settings.glossary))
+
+
+def _topic_map(settings: Settings) -> dict[str, str]:
+    """Predicted topic per record id, when the classify stage has run on this corpus."""
+    from nlp.io import read_jsonl
+
+    path = settings.corpus.with_name("topics.jsonl")
+    if not path.exists():
+        return {}
+    return {row["id"]: row["topic"] for row in read_jsonl(path) if "topic" in row}

@@ -1,0 +1,204 @@
+"""The search index: a faiss inner-product index of the record embeddings and a BM25 index of
+their spaCy lemmas, persisted side by side with the record metadata and what built them."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nlp import __version__
+from nlp.errors import StaleArtefactError
+from nlp.io import read_json, write_json
+from nlp.record import Record
+
+INDEX_VERSION = "1"
+LEXICAL_VERSION = "spacy-es-lookup-lemmas-1"
+# Up to this many records the dense index is exact (IndexFlatIP); above it, HNSW. Chosen from
+# `python benchmarks/bench_search.py`: flat search stays under 10 ms per query up to ~50k vectors
+# on 2 cores, HNSW keeps recall@10 >= 0.98 against exact at 100k while being ~10x faster.
+EXACT_MAX = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+META_FIELDS = ("id", "source", "informe", "section", "line", "entidad", "entidad_printed", "estatus", "texto", "flags")
+
+
+def index_text(rec: Record) -> str:
+    """What gets embedded and tokenised for a record: its text (visits add their objective)."""
+    objective = rec.extra.get("objetivo") if rec.section == "visita" else None
+    return f"{rec.texto} {objective}".strip() if objective else rec.texto
+
+
+@dataclass
+class SearchIndex:
+    meta: dict[str, Any]
+    records: list[dict[str, Any]]
+    dense: Any  # faiss index
+    lexical: Any  # bm25s.BM25
+    path: Path | None = None
+    _vectors: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.records)
+
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = self.dense.reconstruct_n(0, self.dense.ntotal)
+        return self._vectors
+
+
+def make_dense(vectors: np.ndarray, kind: str = "auto"):
+    import faiss
+
+    n, dim = vectors.shape
+    if kind == "auto":
+        kind = "flat" if n <= EXACT_MAX else "hnsw"
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    else:
+        raise ValueError(f"unknown dense index kind {kind!r}")
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
+
+
+def make_lexical(token_lists: list[list[str]]):
+    import bm25s
+
+    retriever = bm25s.BM25()
+    # bm25s needs at least one token per document to build its vocabulary
+    retriever.index([toks or ["∅"] for toks in token_lists], show_progress=False)
+    return retriever
+
+
+def build_index(records: list[Record], corpus_sha256: str, encoder, out_dir: Path, *, kind: str = "auto",
+                progress=None) -> dict[str, Any]:
+    """Encode (cache-aware) and index every record; write the folder atomically; return its meta."""
+    import faiss
+
+    from nlp.text import lemmas_many
+
+    texts = [index_text(r) for r in records]
+    t0 = time.perf_counter()
+    vectors = encoder.encode_passages(texts, show_progress=progress is not None)
+    t_encode = time.perf_counter() - t0
+    dense, kind = make_dense(vectors, kind)
+    tokens = lemmas_many(texts)
+    lexical = make_lexical(tokens)
+    t_build = time.perf_counter() - t0 - t_encode
+    meta = {
+        "kind": "acuerdos-search-index",
+        "index_version": INDEX_VERSION,
+        "acuerdos_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "corpus_sha256": corpus_sha256,
+        "records": len(records),
+        "model_name": encoder.name,
+        "model_fingerprint": encoder.fingerprint,
+        "dim": int(vectors.shape[1]),
+        "dense_index": kind,
+        "hnsw": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH} if kind == "hnsw" else None,
+        "lexical": LEXICAL_VERSION,
+        "encoded_now": int(getattr(encoder, "last_encoded", len(texts))),
+        "seconds": {"encode": round(t_encode, 3), "index": round(t_build, 3)},
+        "versions": _versions(),
+    }
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        lexical.save(str(tmp / "bm25"), show_progress=False)
+        with open(tmp / "records.jsonl", "w", encoding="utf-8") as fh:
+            for r in records:
+                d = r.to_dict()
+                fh.write(json.dumps({k: d[k] for k in META_FIELDS}, ensure_ascii=False) + "\n")
+        write_json(tmp / "meta.json", meta)
+        old = out_dir.with_name(out_dir.name + ".old")
+        if out_dir.exists():
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return meta
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("faiss-cpu", "bm25s", "sentence-transformers", "spacy", "spacy-lookups-data"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "?"
+    return out
+
+
+HINT = "run `acuerdos index` (or `acuerdos build`)"
+
+
+def read_index_meta(path: Path) -> dict[str, Any] | None:
+    f = Path(path) / "meta.json"
+    try:
+        return read_json(f) if f.exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+def load_index(path: Path, *, corpus_sha256: str | None = None, model_fingerprint: str | None = None,
+               model_name: str | None = None) -> SearchIndex:
+    """Load and validate an index; every failure is a one-line StaleArtefactError with a hint."""
+    import faiss
+
+    path = Path(path)
+    meta_file = path / "meta.json"
+    if not meta_file.exists():
+        raise StaleArtefactError(f"no search index at {path}", hint=HINT)
+    try:
+        meta = read_json(meta_file)
+        if meta.get("kind") != "acuerdos-search-index":
+            raise ValueError("not an acuerdos index")
+    except (OSError, ValueError) as exc:
+        raise StaleArtefactError(f"search index {meta_file} is corrupted ({exc})", hint=HINT) from None
+    if meta.get("index_version") != INDEX_VERSION:
+        raise StaleArtefactError(f"search index at {path} was built by another version of acuerdos", hint=HINT)
+    if corpus_sha256 is not None and meta.get("corpus_sha256") != corpus_sha256:
+        raise StaleArtefactError(f"search index at {path} is stale: the corpus changed since it was built", hint=HINT)
+    if model_fingerprint is not None and meta.get("model_fingerprint") != model_fingerprint:
+        raise StaleArtefactError(
+            f"search index at {path} was built with encoder {meta.get('model_name')!r}, not {model_name or model_fingerprint!r}",
+            hint=f"query with --model {meta.get('model_name')} or rebuild: acuerdos index --model {model_name or '...'}",
+        )
+    try:
+        dense = faiss.read_index(str(path / "dense.faiss"))
+        import bm25s
+
+        lexical = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
+        with open(path / "records.jsonl", encoding="utf-8") as fh:
+            records = [json.loads(line) for line in fh if line.strip()]
+    except Exception as exc:  # noqa: BLE001 - any unreadable part means a corrupted index
+        raise StaleArtefactError(f"search index at {path} is corrupted ({type(exc).__name__})", hint=HINT) from None
+    if not (dense.ntotal == len(records) == meta.get("records")):
+        raise StaleArtefactError(f"search index at {path} is corrupted (record counts disagree)", hint=HINT)
+    if hasattr(dense, "hnsw"):
+        dense.hnsw.efSearch = HNSW_EF_SEARCH
+    return SearchIndex(meta=meta, records=records, dense=dense, lexical=lexical, path=path)

@@ -1,0 +1,181 @@
+"""Hybrid search: dense (faiss) and lexical (BM25 over lemmas, glossary-expanded), fused by
+reciprocal rank fusion (k = 60), with filters on state, status, informe, section and topic."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nlp.errors import InputError
+from nlp.index import SearchIndex
+from nlp.record import SECTIONS, STATUSES
+
+RRF_K = 60
+MAX_QUERY_CHARS = 1000
+MODES = ("hybrid", "dense", "lexical")
+CANDIDATES = 100  # depth of each ranked list fed to the fusion
+
+
+@dataclass
+class Hit:
+    record: dict[str, Any]
+    score: float
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.record
+        return {
+            "id": r["id"], "source": r["source"], "line": r["line"], "entidad": r["entidad"],
+            "estatus": r["estatus"], "section": r["section"], "informe": r["informe"], "texto": r["texto"],
+            "score": round(float(self.score), 6),
+            "dense_score": None if self.dense_score is None else round(float(self.dense_score), 6),
+            "lexical_score": None if self.lexical_score is None else round(float(self.lexical_score), 6),
+            **({"topic": r["topic"]} if "topic" in r else {}),
+        }
+
+
+@dataclass
+class Filters:
+    entidad: str | None = None
+    estatus: str | None = None
+    informe: int | None = None
+    section: str | None = None
+    topic: str | None = None
+    _checked: bool = field(default=False, repr=False)
+
+    def validate(self, topics: set[str] | None = None) -> "Filters":
+        """Canonical values, or an InputError that suggests the closest valid one."""
+        from rapidfuzz import process
+
+        from nlp.loader.grid import normalize_status
+        from nlp.loader.states import NACIONAL, STATES, canonical_state, fold
+
+        if self.entidad is not None:
+            canon = NACIONAL if fold(self.entidad) == "nacional" else canonical_state(self.entidad)
+            if canon is None:
+                hit = process.extractOne(fold(self.entidad), [fold(s) for s in STATES + (NACIONAL,)], score_cutoff=50)
+                best = (STATES + (NACIONAL,))[hit[2]] if hit else None
+                raise InputError(f"unknown state {self.entidad!r}" + (f"; did you mean {best!r}?" if best else ""))
+            self.entidad = canon
+        if self.estatus is not None:
+            canon = normalize_status(self.estatus)
+            if canon is None:
+                hit = process.extractOne(fold(self.estatus), [fold(s) for s in STATUSES])
+                raise InputError(f"unknown status {self.estatus!r}; did you mean {STATUSES[hit[2]]!r}? (valid: {', '.join(STATUSES)})")
+            self.estatus = canon
+        if self.section is not None and self.section not in SECTIONS:
+            hit = process.extractOne(self.section, SECTIONS)
+            raise InputError(f"unknown section {self.section!r}; did you mean {hit[0]!r}? (valid: {', '.join(SECTIONS)})")
+        if self.topic is not None and topics is not None and self.topic not in topics:
+            hit = process.extractOne(self.topic, sorted(topics)) if topics else None
+            raise InputError(f"unknown topic {self.topic!r}" + (f"; did you mean {hit[0]!r}?" if hit else "") +
+                             ("" if topics else " (no topics: run `acuerdos classify` / `acuerdos build` first)"))
+        self._checked = True
+        return self
+
+    def mask(self, records: list[dict[str, Any]]) -> np.ndarray | None:
+        conds = []
+        if self.entidad is not None:
+            conds.append(lambda r: r["entidad"] == self.entidad)
+        if self.estatus is not None:
+            conds.append(lambda r: r["estatus"] == self.estatus)
+        if self.informe is not None:
+            conds.append(lambda r: r["informe"] == self.informe)
+        if self.section is not None:
+            conds.append(lambda r: r["section"] == self.section)
+        if self.topic is not None:
+            conds.append(lambda r: r.get("topic") == self.topic)
+        if not conds:
+            return None
+        return np.fromiter((all(c(r) for c in conds) for r in records), dtype=bool, count=len(records))
+
+
+def check_query(query: str) -> str:
+    q = " ".join((query or "").split())
+    if not q:
+        raise InputError("empty query: type the words you are looking for")
+    if len(q) > MAX_QUERY_CHARS:
+        raise InputError(f"query is {len(q)} characters long; the limit is {MAX_QUERY_CHARS} (ask a shorter question)")
+    from nlp.text import lemmas
+
+    if not lemmas(q):
+        raise InputError(f"query {q!r} has only stop words; add the words that matter (e.g. 'custodia CRyT')")
+    return q
+
+
+class Searcher:
+    """A loaded index plus the encoder that built it: answers queries."""
+
+    def __init__(self, index: SearchIndex, encoder, glossary_path: str | None = None):
+        self.index = index
+        self.encoder = encoder
+        self.glossary_path = glossary_path
+
+    # ranked lists -------------------------------------------------------------------------
+    def dense_scores(self, query: str, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, scores) of the best `depth` records by cosine, restricted to the mask."""
+        q = self.encoder.encode_queries([query]).astype(np.float32)
+        n = self.index.n
+        if mask is None and depth < n:
+            scores, idx = self.index.dense.search(q, depth)
+            keep = idx[0] >= 0
+            return idx[0][keep], scores[0][keep]
+        allowed = np.arange(n) if mask is None else np.flatnonzero(mask)
+        if allowed.size == 0:
+            return allowed, np.zeros(0, dtype=np.float32)
+        sims = self.index.vectors()[allowed] @ q[0]
+        order = np.argsort(-sims, kind="stable")[:depth]
+        return allowed[order], sims[order]
+
+    def lexical_scores(self, query: str, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
+        from nlp.glossary import expand_query
+        from nlp.text import lemmas
+
+        tokens = lemmas(expand_query(query, self.glossary_path))
+        bm25 = self.index.lexical
+        ids = bm25.get_tokens_ids(tokens)
+        if not ids:
+            return np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32)
+        scores = bm25.get_scores_from_ids(ids)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        order = positive[np.argsort(-scores[positive], kind="stable")][:depth]
+        return order, scores[order]
+
+    # public ---------------------------------------------------------------------------------
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+               depth: int = CANDIDATES) -> list[Hit]:
+        if mode not in MODES:
+            raise InputError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if k < 1:
+            raise InputError("k must be at least 1")
+        query = check_query(query)
+        mask = filters.mask(self.index.records) if filters else None
+        depth = max(depth, k)
+        d_idx = d_sc = l_idx = l_sc = None
+        if mode in ("hybrid", "dense"):
+            d_idx, d_sc = self.dense_scores(query, mask, depth)
+        if mode in ("hybrid", "lexical"):
+            l_idx, l_sc = self.lexical_scores(query, mask, depth)
+        fused: dict[int, Hit] = {}
+
+        def add(idx, sc, which):
+            for rank, (i, s) in enumerate(zip(idx.tolist(), sc.tolist()), 1):
+                h = fused.get(i)
+                if h is None:
+                    h = fused[i] = Hit(record=self.index.records[i], score=0.0)
+                setattr(h, f"{which}_score", s)
+                setattr(h, f"{which}_rank", rank)
+                h.score += 1.0 / (RRF_K + rank) if mode == "hybrid" else s
+
+        if d_idx is not None:
+            add(d_idx, d_sc, "dense")
+        if l_idx is not None:
+            add(l_idx, l_sc, "lexical")
+        hits = sorted(fused.values(), key=lambda h: (-h.score, h.record["source"], h.record["line"]))
+        return hits[:k]

@@ -1,0 +1,68 @@
+"""Spanish preprocessing shared by lexical search, the classifier and duplicate detection:
+spaCy's blank Spanish tokenizer with the lookup lemmatizer (spacy-lookups-data), Spanish stop
+words, and accent folding, so that 'custodiarán', 'Custodia' and 'custodias' meet."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+_KEEP_SHORT = {"gn", "c4", "c5", "ine", "opl", "cae", "pef", "pel", "pec", "jle", "jde"}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ('Querétaro' -> 'queretaro'); ñ becomes n."""
+    nfkd = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower()
+
+
+@lru_cache(maxsize=1)
+def spacy_es():
+    """spacy.blank('es') with the lookup lemmatizer: works offline, no trained pipeline needed."""
+    import spacy
+
+    nlp = spacy.blank("es")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    from spacy.lang.es.stop_words import STOP_WORDS
+
+    extra = {"mediante", "asi", "dicho", "dicha", "respecto", "parte", "caso"}
+    return frozenset(fold(w) for w in STOP_WORDS | extra)
+
+
+_TOKEN_RE = re.compile(r"[a-z0-9ñ]+")
+
+
+def _doc_tokens(doc) -> list[str]:
+    stops = stop_words()
+    out = []
+    for tok in doc:
+        if tok.is_punct or tok.is_space:
+            continue
+        low = fold(tok.text)
+        if low in stops and low not in _KEEP_SHORT:
+            continue
+        lemma = fold(tok.lemma_ or tok.text)
+        for piece in _TOKEN_RE.findall(lemma):
+            if (len(piece) > 1 or piece.isdigit()) and (piece not in stops or piece in _KEEP_SHORT):
+                out.append(piece)
+    return out
+
+
+def lemmas(text: str) -> list[str]:
+    """Content lemmas of one text, accent-folded, stop words removed."""
+    return _doc_tokens(spacy_es()(text))
+
+
+def lemmas_many(texts: Iterable[str], batch_size: int = 256) -> list[list[str]]:
+    return [_doc_tokens(doc) for doc in spacy_es().pipe(texts, batch_size=batch_size)]
+
+
+def is_only_stop_words(text: str) -> bool:
+    return not lemmas(text)
