@@ -1,22 +1,27 @@
 """State-level answers: which states' acuerdos answer a question, each with its evidence.
 
-A question is searched (hybrid); a retrieved acuerdo counts as an answer when it is close to the
-best match in meaning (cosine within DENSE_DELTA of the top hit) and also either shares the key
-words of the question (its BM25 score at least LEXICAL_RATIO of the best BM25 score) or is very
-close in meaning (within DENSE_STRICT of the top). The cut-offs are calibrated on the hand-judged
-questions in tests/data/search_queries.json (see `python -m nlp.evaluate`)."""
+The question is searched (hybrid); each of the top DEPTH acuerdos gets a probability of answering
+it from a small logistic model over retrieval signals (gap to the best cosine, BM25 relative to the
+best, ranks, share of the question's words it contains). A state answers when one of its acuerdos
+passes the threshold. Model and threshold are calibrated on the hand-judged questions in
+tests/data/search_queries.json by `python -m nlp.search_eval --calibrate --write`, which stores
+them, with their provenance, in nlp/data/states_cut.json."""
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
-from nlp.search import Filters, Hit, Searcher
+import numpy as np
 
-# calibrated on tests/data/search_queries.json (python -m nlp.evaluate --calibrate)
-DENSE_DELTA = 0.04
-DENSE_STRICT = 0.015
-LEXICAL_RATIO = 0.35
+from nlp.search import Filters, Hit, Searcher, lexical_query_tokens
+
 DEPTH = 60
+FEATURES = ("dense_gap", "lexical_ratio", "log_rank", "log_dense_rank", "log_lexical_rank", "word_coverage",
+            "has_lexical")
 
 
 @dataclass
@@ -30,50 +35,70 @@ class StateAnswer:
             "entidad": self.entidad,
             "score": round(self.score, 6),
             "acuerdos": [
-                {k: h.to_dict()[k] for k in ("id", "source", "line", "estatus", "texto", "score")}
+                {**{k: h.to_dict()[k] for k in ("id", "source", "line", "estatus", "texto")},
+                 "score": round(float(getattr(h, "relevance", h.score)), 6)}
                 for h in self.acuerdos
             ],
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cut:
-    dense_delta: float = DENSE_DELTA
-    dense_strict: float = DENSE_STRICT
-    lexical_ratio: float = LEXICAL_RATIO
-    depth: int = DEPTH
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
 
 
-def relevant_hits(hits: list[Hit], cut: Cut) -> list[Hit]:
-    """The hits that pass the relevance cut (hits carry dense and lexical scores)."""
+@lru_cache(maxsize=1)
+def default_cut() -> Cut:
+    data = json.loads(resources.files("nlp.data").joinpath("states_cut.json").read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError("nlp/data/states_cut.json was calibrated on other features; recalibrate")
+    return Cut(tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]))
+
+
+def hit_features(query: str, hits: list[Hit], glossary_path: str | None) -> np.ndarray:
+    from nlp.text import lemmas
+
+    own, _ = lexical_query_tokens(query, glossary_path)
+    own_set = set(own)
     dense = [h.dense_score for h in hits if h.dense_score is not None]
-    lexical = [h.lexical_score for h in hits if h.lexical_score is not None]
-    if not dense:
-        return []
-    top_d = max(dense)
+    lexical = [h.lexical_score for h in hits if h.lexical_score]
+    top_d = max(dense) if dense else 0.0
     top_l = max(lexical) if lexical else 0.0
-    keep = []
-    for h in hits:
-        d = h.dense_score if h.dense_score is not None else -1.0
+    rows = []
+    for rank, h in enumerate(hits, 1):
+        d = h.dense_score if h.dense_score is not None else top_d - 0.2
         lex = h.lexical_score or 0.0
-        close = d >= top_d - cut.dense_delta
-        very_close = d >= top_d - cut.dense_strict
-        words = top_l > 0 and lex >= cut.lexical_ratio * top_l
-        if close and (words or very_close):
-            keep.append(h)
-    return keep
+        cover = len(own_set & set(lemmas(h.record["texto"]))) / max(1, len(own_set))
+        rows.append([top_d - d, lex / top_l if top_l else 0.0, math.log(rank), math.log(h.dense_rank or 200),
+                     math.log(h.lexical_rank or 200), cover, float(h.lexical_rank is not None)])
+    return np.array(rows, dtype=float).reshape(len(hits), len(FEATURES))
+
+
+def relevance(features: np.ndarray, cut: Cut) -> np.ndarray:
+    z = features @ np.asarray(cut.coef) + cut.intercept
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def candidate_hits(searcher: Searcher, question: str, filters: Filters | None = None) -> list[Hit]:
+    return searcher.search(question, k=DEPTH, mode="hybrid", filters=filters, depth=max(DEPTH, 100))
 
 
 def answer_states(searcher: Searcher, question: str, filters: Filters | None = None, cut: Cut | None = None,
                   include_nacional: bool = False) -> list[StateAnswer]:
-    cut = cut or Cut()
-    hits = searcher.search(question, k=cut.depth, mode="hybrid", filters=filters, depth=max(cut.depth, 100))
+    cut = cut or default_cut()
+    hits = candidate_hits(searcher, question, filters)
+    if not hits:
+        return []
+    probs = relevance(hit_features(question, hits, searcher.glossary_path), cut)
     by_state: dict[str, StateAnswer] = {}
-    for h in relevant_hits(hits, cut):
+    for h, p in zip(hits, probs):
         state = h.record.get("entidad")
-        if not state or (state == "Nacional" and not include_nacional):
+        if p < cut.threshold or not state or (state == "Nacional" and not include_nacional):
             continue
+        h.relevance = float(p)
         ans = by_state.setdefault(state, StateAnswer(entidad=state, score=0.0))
         ans.acuerdos.append(h)
-        ans.score += h.score
-    return sorted(by_state.values(), key=lambda a: (-a.score, a.entidad))
+        ans.score = max(ans.score, float(p))
+    return sorted(by_state.values(), key=lambda a: (-a.score, -len(a.acuerdos), a.entidad))

@@ -1,0 +1,1 @@
+"""Topic classification of acuerdos: labels, models, cross-validation, quantification."""
