@@ -227,6 +227,108 @@ def states(
                       highlight=False, markup=False)
 
 
+# ---------------------------------------------------------------- train / classify / topics
+@app.command()
+@handle_errors
+def train(
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="Hand labels CSV (default: corpus/labels.csv).")] = None,
+    model_name: Annotated[str, typer.Option("--model", help="keywords, tfidf, embeddings, combined, combined_fast.")] = "combined_fast",
+    compare: Annotated[bool, typer.Option("--compare", help="Cross-validate every model (with and without the supplement) and print the table.")] = False,
+) -> None:
+    """Train the topic classifier on the hand labels; writes models/topic/ (model + meta.json)."""
+    from nlp.classify.models import MODEL_NAMES
+    from nlp.classify.run import compare_models, run_train
+
+    if model_name not in MODEL_NAMES:
+        fail(f"unknown model {model_name!r}: use one of {', '.join(MODEL_NAMES)}", 2)
+    settings = get_settings()
+    labels_path = labels or settings.labels
+    if compare:
+        table = compare_models(labels_path)
+        _print_comparison(table)
+        from nlp.io import write_json
+
+        write_json(settings.models / "topic_comparison.json", table)
+    meta, _ = run_train(settings, labels_path, model_name)
+    m = meta["metrics"]
+    out.print(f"trained {meta['model']} on {meta['training']['n_labels']} labels + {meta['training']['n_supplement']} "
+              f"supplement -> {settings.topic_model_dir}", highlight=False)
+    out.print(f"cross-validated macro-F1 {m['macro_f1']:.3f} ± {m['macro_f1_sd']:.3f} "
+              f"({m['n_splits']}-fold × {m['n_repeats']}); per class: "
+              + ", ".join(f"{k} {v:.2f}" for k, v in m["per_class_f1"].items()), highlight=False)
+
+
+def _print_comparison(table: dict) -> None:
+    t = Table(title="Topic models, stratified 4-fold × 5 cross-validation on the hand labels")
+    for col in ("model", "training data", "macro-F1", "inseguridad", "logística", "p. sociales", "otros"):
+        t.add_column(col)
+    for name, variants in table.items():
+        for variant, r in variants.items():
+            pc = r["per_class_f1"]
+            t.add_row(name, variant.replace("_", " "), f"{r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f}",
+                      *[f"{pc[k]:.3f}" for k in ("inseguridad", "logistica_resguardo", "problemas_sociales", "otros")])
+    out.print(t)
+
+
+@app.command()
+@handle_errors
+def classify(
+    source: Annotated[Optional[str], typer.Argument(help=".txt (one acuerdo per line), .csv, .jsonl, or - for stdin.")] = None,
+    text: Annotated[Optional[list[str]], typer.Option("--text", help="An acuerdo to classify (repeatable).")] = None,
+    column: Annotated[str, typer.Option("--column", help="Text column (csv) or key (jsonl).")] = "texto",
+    out_path: Annotated[Optional[Path], typer.Option("--out", "-o", help="Output file (default: stdout).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    explain: Annotated[bool, typer.Option("--explain", help="Add the terms that weighed most.")] = False,
+) -> None:
+    """Tag acuerdos with a topic, a confidence and a score per topic."""
+    from nlp.classify.run import classify_rows, read_inputs, write_rows
+    from nlp.classify.topic_model import TopicModel
+
+    if text is not None and any(not t.strip() for t in text) and source is None and len(text) == 1:
+        fail("empty text: nothing to classify", 2)
+    rows = read_inputs(source, column, text)
+    model = TopicModel.load(get_settings().topic_model_dir)
+    result = classify_rows(model, rows, column, explain)
+    printed = write_rows(result, out_path, fmt)
+    if printed is not None:
+        sys.stdout.write(printed)
+    else:
+        err_counts = sum(1 for r in result if r.get("flags"))
+        typer.echo(f"{len(result)} rows classified -> {out_path}" + (f" ({err_counts} flagged)" if err_counts else ""), err=True)
+
+
+@app.command()
+@handle_errors
+def topics(
+    by: Annotated[str, typer.Option("--by", help="none, informe, section, entidad or estatus.")] = "none",
+    section: Annotated[Optional[list[str]], typer.Option("--section", help="Sections to count (default: acuerdos, medidas_adicionales).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Topic shares beside the informe's published shares, adjusted for the classifier's errors."""
+    from nlp.classify.labels import DISPLAY, TOPICS
+    from nlp.classify.run import DEFAULT_SECTIONS, topic_shares
+
+    res = topic_shares(get_settings(), by, tuple(section) if section else DEFAULT_SECTIONS)
+    if as_json:
+        print(json.dumps(res, ensure_ascii=False, indent=2))
+        return
+    out.print(f"[bold]Published[/] (5th informe): {res['published_population']}.", highlight=False)
+    out.print(f"[bold]This corpus[/]: {res['corpus_population']}.", highlight=False)
+    out.print(f"Model {res['model']} (cross-validated macro-F1 {res['cv_macro_f1']:.3f}); adjusted = classify-and-count "
+              "corrected with the cross-validated confusion rates; 95 % bootstrap interval.\n", highlight=False)
+    for key, g in res["groups"].items():
+        t = Table(title=f"{by}: {key}  (n = {g['n']})" if by != "none" else f"all records (n = {g['n']})")
+        for col in ("topic", "published", "hand labels", "classifier", "adjusted [95 % CI]", "adjusted − published"):
+            t.add_column(col, justify="right" if col != "topic" else "left")
+        for topic in TOPICS:
+            e = g["topics"][topic]
+            hand = "-" if e["hand"] is None else f"{100 * e['hand']:.1f} %"
+            t.add_row(DISPLAY[topic], f"{100 * e['published']:.1f} %", hand, f"{100 * e['cc']:.1f} %",
+                      f"{100 * e['adjusted']:.1f} % [{100 * e['low']:.1f}–{100 * e['high']:.1f}]",
+                      f"{100 * (e['adjusted'] - e['published']):+.1f} pp")
+        out.print(t)
+
+
 # ---------------------------------------------------------------- build
 @app.command()
 @handle_errors

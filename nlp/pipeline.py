@@ -61,6 +61,14 @@ def run_build(settings: Settings, console=None) -> BuildSummary:
         status = f"{len(result.records)} records, {len(result.skipped)} lines not placed"
         summary.stages.append(StageResult("load", status, str(settings.corpus)))
         summary.failed = summary.failed or bool(result.errors)
+    from nlp.classify.run import classify_corpus, run_train
+
+    tmeta, trained = run_train(settings, force=False)
+    summary.stages.append(StageResult(
+        "train", f"{tmeta['model']}, CV macro-F1 {tmeta['metrics']['macro_f1']:.3f}" + ("" if trained else " (up to date)"),
+        str(settings.topic_model_dir)))
+    tpath, classified = classify_corpus(settings)
+    summary.stages.append(StageResult("classify", "topics predicted" if classified else "up to date", str(tpath)))
     meta, rebuilt = run_index(settings, progress=console)
     summary.stages.append(StageResult(
         "index", f"{meta['records']} records, {meta['dense_index']} + BM25" + ("" if rebuilt else " (up to date)"),

@@ -19,6 +19,19 @@ RULES: list[tuple[str, re.Pattern]] = [
 ]
 
 
+# institution names that contain "seguridad" but say nothing about the topic
+_INSTITUTIONS = re.compile(
+    r"(mesas? (estatal |regional |nacional |interinstitucional |operativa )?(de|para la) (construccion de (la )?paz y )?seguridad( electoral| interinstitucional)?"
+    r"|(sub)?secretaria (general )?de (seguridad|proteccion)[a-z ]{0,40}?(publica|ciudadana)"
+    r"|seguridad (publica|ciudadana)|proteccion ciudadana|consejo (estatal |municipal )?de seguridad publica)"
+)
+
+
+def clean(text: str) -> str:
+    """Folded text without institution names ("Mesa de Seguridad", "Secretaría de Seguridad Pública")."""
+    return _INSTITUTIONS.sub(" ", fold(text))
+
+
 class KeywordClassifier(ClassifierMixin, BaseEstimator):
     """scikit-learn estimator API; fit() only records the classes."""
 
@@ -30,7 +43,7 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _one(self, text: str) -> str:
-        f = fold(text)
+        f = clean(text)
         for topic, pattern in RULES:
             if pattern.search(f):
                 return topic
