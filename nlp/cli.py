@@ -329,6 +329,105 @@ def topics(
         out.print(t)
 
 
+# ---------------------------------------------------------------- duplicates / track
+@app.command()
+@handle_errors
+def duplicates(
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Corpus JSONL (default: corpus/acuerdos.jsonl).")] = None,
+    check: Annotated[Optional[str], typer.Option("--check", help="New acuerdos (.txt/.csv/.jsonl or -) to check against the corpus; exit 1 if any exact or near duplicate.")] = None,
+    column: Annotated[str, typer.Option("--column", help="Text column/key for --check.")] = "texto",
+    near_ratio: Annotated[Optional[float], typer.Option("--near-ratio", help="Near threshold (rapidfuzz ratio, 0-100).")] = None,
+    semantic: Annotated[Optional[float], typer.Option("--semantic", help="Semantic threshold (cosine) within an informe.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print one CSV row per pair.")] = False,
+) -> None:
+    """Find exact, near and semantic duplicate groups; or check new acuerdos before publishing."""
+    from nlp.duplicates import Thresholds
+    from nlp.dup_run import run_check, run_duplicates
+
+    settings = get_settings()
+    th = Thresholds()
+    if near_ratio is not None:
+        th.near_ratio = near_ratio
+    if semantic is not None:
+        th.semantic_cosine = semantic
+    if check is not None:
+        from nlp.classify.run import read_inputs
+
+        rows = run_check(settings, read_inputs(check, column), column)
+        blocking = sum(1 for r in rows for d in r["duplicates"] if d["kind"] in ("exact", "near"))
+        if as_json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            for n, r in enumerate(rows, 1):
+                ds = r["duplicates"]
+                out.print(f"[bold]{n}.[/] {str(r.get(column))[:120]}", highlight=False)
+                if not ds:
+                    out.print("   no duplicate in the corpus", highlight=False)
+                for d in ds[:5]:
+                    out.print(f"   {d['kind']} ({d['similarity']:.2f}) {d['entidad']} [{d['estatus']}] {d['source'][:3]}:{d['line']}: "
+                              f"{d['texto'][:100]}\n      diff: {d['diff'][:160]}", highlight=False, markup=False)
+        if blocking:
+            typer.echo(f"{blocking} exact or near duplicate(s) found", err=True)
+            raise typer.Exit(1)
+        return
+    res = run_duplicates(settings, corpus, th)
+    if as_json:
+        print(json.dumps(res, ensure_ascii=False, indent=2))
+        return
+    if as_csv:
+        import csv as _csv
+
+        w = _csv.writer(sys.stdout)
+        w.writerow(["group", "kind", "scope", "different_states", "id_a", "id_b", "similarity", "diff"])
+        for n, g in enumerate(res["groups"], 1):
+            for p in g["pairs"]:
+                w.writerow([n, p["kind"], g["scope"], g["different_states"], p["a"], p["b"], p["similarity"], p["diff"]])
+        return
+    out.print(f"{res['records']} records, {len(res['groups'])} duplicate groups: "
+              + ", ".join(f"{v} {k}" for k, v in res["group_counts"].items()), highlight=False)
+    for n, g in enumerate(res["groups"], 1):
+        mark = " — different states (copy-paste?)" if g["different_states"] else ""
+        out.print(f"\n[bold]Group {n}[/]: {g['kind']}, {g['scope']}, similarity ≥ {g['similarity']:.2f}{mark}", highlight=False)
+        for m in g["members"]:
+            out.print(f"  - {m['entidad']} [{m['estatus'] or 'sin estatus'}] {m['source'][:3]}:{m['line']} "
+                      f"{m['texto'][:110]}", highlight=False, markup=False)
+        for p in g["pairs"][:3]:
+            if p["kind"] != "exact":
+                out.print(f"    diff: {p['diff'][:200]}", highlight=False, markup=False)
+
+
+@app.command("track")
+@handle_errors
+def track_cmd(
+    entidad: Annotated[Optional[str], typer.Option("--entidad", help="Only this state.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Follow acuerdos across informes: status timelines and how many advanced, regressed, stayed…"""
+    from nlp.dup_run import corpus_and_vectors
+    from nlp.search import Filters
+    from nlp.track import track
+
+    settings = get_settings()
+    if entidad:
+        entidad = Filters(entidad=entidad).validate().entidad
+    records, vectors = corpus_and_vectors(settings)
+    result = track(records, vectors, entidad)
+    if as_json:
+        print(json.dumps([{"informes": t.informes, "summary": t.summary, "timelines": t.timelines} for t in result],
+                         ensure_ascii=False, indent=2))
+        return
+    for t in result:
+        s = t.summary
+        out.print(f"\n[bold]Informe {t.informes[0]} → {t.informes[1]}[/]: {s['matched']} acuerdos followed: "
+                  f"{s['advanced']} advanced, {s['regressed']} regressed, {s['stayed']} stayed; "
+                  f"{s['disappeared']} disappeared, {s['new']} new", highlight=False)
+        for tl in t.timelines:
+            a, b = tl["steps"]
+            out.print(f"  {tl['entidad']}: {a['estatus'] or '-'} → {b['estatus'] or '-'} ({tl['movement']}, {tl['how']} "
+                      f"{tl['similarity']:.2f}) {a['texto'][:70]}", highlight=False, markup=False)
+
+
 # ---------------------------------------------------------------- build
 @app.command()
 @handle_errors

@@ -73,6 +73,10 @@ def run_build(settings: Settings, console=None) -> BuildSummary:
     summary.stages.append(StageResult(
         "index", f"{meta['records']} records, {meta['dense_index']} + BM25" + ("" if rebuilt else " (up to date)"),
         str(settings.index_dir)))
+    from nlp.dup_run import write_duplicates
+
+    dpath, fresh = write_duplicates(settings)
+    summary.stages.append(StageResult("duplicates", "groups and tracking" if fresh else "up to date", str(dpath)))
     return summary
 
 
