@@ -428,6 +428,20 @@ def track_cmd(
                       f"{tl['similarity']:.2f}) {a['texto'][:70]}", highlight=False, markup=False)
 
 
+# ---------------------------------------------------------------- report
+@app.command()
+@handle_errors
+def report(
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: reports/).")] = None,
+) -> None:
+    """Write the analyst report: self-contained HTML, a Markdown twin, CSV tables and an XLSX workbook."""
+    from nlp.report import write_report
+
+    paths = write_report(get_settings(), out_dir)
+    for kind, path in paths.items():
+        out.print(f"{kind}: {path}", highlight=False)
+
+
 # ---------------------------------------------------------------- build
 @app.command()
 @handle_errors

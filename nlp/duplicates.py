@@ -30,8 +30,8 @@ NEAR_TOKEN_SET = 90.0
 SEMANTIC_COSINE = 0.97  # same meaning within one informe
 SEMANTIC_CROSS_COSINE = 0.91  # an acuerdo restated in another informe (same state)
 KNN = 10
-LSH_THRESHOLD = 0.3
-NUM_PERM = 128
+LSH_THRESHOLD = 0.45  # near duplicates in the judged pairs have word-bigram Jaccard >= 0.5
+NUM_PERM = 64
 
 _ORDINALS = ("primer", "primera", "primero", "segunda", "segundo", "tercera", "tercer", "tercero", "cuarta", "cuarto",
              "quinta", "quinto", "sexta", "sexto", "septima", "septimo", "octava", "octavo", "novena", "noveno",
@@ -93,35 +93,52 @@ def _mismatch_states(rec: dict) -> set[str]:
     return {f.split(":", 1)[1] for f in rec.get("flags", []) if f.startswith("entity_mismatch:")}
 
 
-def judge_pair(ra: dict, rb: dict, cosine: float | None, th: Thresholds) -> Pair | None:
-    """The kind of duplicate two records are, or None."""
-    ta, tb = ra["texto"], rb["texto"]
-    na, nb = normalize(ta), normalize(tb)
+@dataclass
+class Prepared:
+    """What judging needs of a record, computed once (not once per pair)."""
+
+    norm: str
+    nums: frozenset[str]
+    entidad: str | None
+    source: str | None
+    section: str | None
+    fecha: str | None
+    mismatch: frozenset[str]
+
+
+def prepare(rec: dict) -> Prepared:
+    return Prepared(normalize(rec["texto"]), frozenset(numbers(rec["texto"])), rec.get("entidad"), rec.get("source"),
+                    rec.get("section"), (rec.get("extra") or {}).get("fecha_iso"), frozenset(_mismatch_states(rec)))
+
+
+def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> Pair | None:
+    """The kind of duplicate two prepared records are, or None."""
     flags = []
-    if ra.get("entidad") != rb.get("entidad"):
+    if pa.entidad != pb.entidad:
         flags.append("different_states")
-    if na == nb:
+    if pa.norm == pb.norm:
         return Pair(0, 0, "exact", 1.0, 100.0, cosine, flags)
-    if number_conflict(ta, tb):
+    if (pa.nums or pb.nums) and not (pa.nums <= pb.nums or pb.nums <= pa.nums):
         return None
-    if ra.get("section") == "mesa_federal" or rb.get("section") == "mesa_federal":
-        da, db = (ra.get("extra") or {}).get("fecha_iso"), (rb.get("extra") or {}).get("fecha_iso")
-        if ra.get("section") != rb.get("section") or not da or da != db:
+    if pa.section == "mesa_federal" or pb.section == "mesa_federal":
+        if pa.section != pb.section or not pa.fecha or pa.fecha != pb.fecha:
             return None
-    if "different_states" in flags:
-        linked = ra.get("entidad") in _mismatch_states(rb) or rb.get("entidad") in _mismatch_states(ra)
-        if not linked:
+    if flags:
+        if not (pa.entidad in pb.mismatch or pb.entidad in pa.mismatch):
             return None
         flags.append("linked_by_entity_mismatch")
-    ratio = fuzz.ratio(na, nb)
-    tset = fuzz.token_set_ratio(na, nb)
-    if ratio >= th.near_ratio and tset >= th.near_token_set:
+    ratio = fuzz.ratio(pa.norm, pb.norm)
+    if ratio >= th.near_ratio and fuzz.token_set_ratio(pa.norm, pb.norm) >= th.near_token_set:
         return Pair(0, 0, "near", ratio / 100.0, ratio, cosine, flags)
-    cross = ra.get("source") != rb.get("source")
+    cross = pa.source != pb.source
     if cosine is not None and cosine >= (th.semantic_cross_cosine if cross and "different_states" not in flags
                                          else th.semantic_cosine):
         return Pair(0, 0, "semantic", float(cosine), ratio, cosine, flags)
     return None
+
+
+def judge_pair(ra: dict, rb: dict, cosine: float | None, th: Thresholds) -> Pair | None:
+    return judge(prepare(ra), prepare(rb), cosine, th)
 
 
 def _shingles(text: str) -> list[bytes]:
@@ -131,57 +148,104 @@ def _shingles(text: str) -> list[bytes]:
     return [" ".join(w[i:i + 2]).encode() for i in range(len(w) - 1)]
 
 
-def candidate_pairs(records: list[dict], vectors: np.ndarray | None, *, knn: int = KNN) -> set[tuple[int, int]]:
-    """Pairs worth scoring: same normalised text, MinHash LSH neighbours, embedding k-NN."""
+MAX_LSH_CANDIDATES = 10  # per record: templates ("Seguimiento a …") would otherwise make LSH quadratic
+
+
+def _lsh_pairs(texts: list[str], keys: list[int]) -> set[tuple[int, int]]:
     from datasketch import MinHash, MinHashLSH
 
+    hashes = MinHash.bulk([_shingles(t) for t in texts], num_perm=NUM_PERM)
+    matrix = np.stack([h.hashvalues for h in hashes])
+    slot = {k: n for n, k in enumerate(keys)}
+    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+    with lsh.insertion_session() as session:
+        for key, mh in zip(keys, hashes):
+            session.insert(key, mh)
+    out: set[tuple[int, int]] = set()
+    for key, mh in zip(keys, hashes):
+        found = [o for o in lsh.query(mh) if o != key]
+        if len(found) > MAX_LSH_CANDIDATES:  # keep the closest by estimated Jaccard
+            rows = matrix[[slot[o] for o in found]]
+            jac = (rows == mh.hashvalues).mean(axis=1)
+            found = [found[j] for j in np.argsort(-jac, kind="stable")[:MAX_LSH_CANDIDATES]]
+        out.update((min(key, o), max(key, o)) for o in found)
+    return out
+
+
+def _knn_pairs(vectors: np.ndarray, knn: int) -> set[tuple[int, int]]:
+    import faiss
+
+    n, dim = vectors.shape
+    vec = np.ascontiguousarray(vectors, dtype=np.float32)
+    if n > 50_000:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 40
+        index.add(vec)
+        index.hnsw.efSearch = 32
+    else:
+        index = faiss.IndexFlatIP(dim)
+        index.add(vec)
+    k = min(knn + 1, n)
+    _, nn = index.search(vec, k)
+    rows = np.repeat(np.arange(n), k)
+    cols = nn.ravel()
+    keep = (cols >= 0) & (cols != rows)
+    a, b = np.minimum(rows[keep], cols[keep]), np.maximum(rows[keep], cols[keep])
+    return set(zip(a.tolist(), b.tolist()))
+
+
+def candidate_pairs(records: list[dict], vectors: np.ndarray | None, *, knn: int = KNN,
+                    prepared: list[Prepared] | None = None) -> set[tuple[int, int]]:
+    """Pairs worth scoring: same normalised text, MinHash LSH neighbours, embedding k-NN."""
+    prepared = prepared or [prepare(r) for r in records]
     cands: set[tuple[int, int]] = set()
     by_norm: dict[str, list[int]] = {}
-    for i, r in enumerate(records):
-        by_norm.setdefault(normalize(r["texto"]), []).append(i)
+    for i, p in enumerate(prepared):
+        by_norm.setdefault(p.norm, []).append(i)
     for members in by_norm.values():
         if len(members) > 1:
             head = members[0]
             cands.update((head, m) for m in members[1:])  # a star is enough: exact groups are transitive
     reps = [m[0] for m in by_norm.values()]
-    hashes = MinHash.bulk([_shingles(records[i]["texto"]) for i in reps], num_perm=NUM_PERM)
-    lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-    with lsh.insertion_session() as session:
-        for key, mh in zip(reps, hashes):
-            session.insert(key, mh)
-    for key, mh in zip(reps, hashes):
-        for other in lsh.query(mh):
-            if other != key:
-                cands.add((min(key, other), max(key, other)))
+    cands |= _lsh_pairs([records[i]["texto"] for i in reps], reps)
     if vectors is not None and len(records) > 1:
-        import faiss
-
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        vec = np.ascontiguousarray(vectors, dtype=np.float32)
-        if len(records) > 50_000:
-            index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efSearch = 64
-        index.add(vec)
-        k = min(knn + 1, len(records))
-        _, nn = index.search(vec, k)
-        rows = np.repeat(np.arange(len(records)), k)
-        cols = nn.ravel()
-        keep = (cols >= 0) & (cols != rows)
-        for i, j in zip(rows[keep].tolist(), cols[keep].tolist()):
-            cands.add((min(i, j), max(i, j)))
+        cands |= _knn_pairs(vectors, knn)
     return cands
 
 
-def find_pairs(records: list[dict], vectors: np.ndarray | None, th: Thresholds | None = None) -> list[Pair]:
+def find_pairs(records: list[dict], vectors: np.ndarray | None, th: Thresholds | None = None,
+               candidates: set[tuple[int, int]] | None = None) -> list[Pair]:
     th = th or Thresholds()
+    prepared = [prepare(r) for r in records]
+    cands = sorted(candidates if candidates is not None else candidate_pairs(records, vectors, prepared=prepared))
+    if not cands:
+        return []
+    ia = np.fromiter((a for a, _ in cands), dtype=np.int64, count=len(cands))
+    ib = np.fromiter((b for _, b in cands), dtype=np.int64, count=len(cands))
+    cos = None
+    if vectors is not None:  # in chunks: 2M candidate pairs x 384 floats would be 3 GB at once
+        cos = np.empty(len(cands), dtype=np.float32)
+        for start in range(0, len(cands), 50_000):
+            sl = slice(start, start + 50_000)
+            cos[sl] = np.einsum("ij,ij->i", vectors[ia[sl]], vectors[ib[sl]])
     out = []
-    for i, j in sorted(candidate_pairs(records, vectors)):
-        cos = float(vectors[i] @ vectors[j]) if vectors is not None else None
-        p = judge_pair(records[i], records[j], cos, th)
+    for n, (i, j) in enumerate(cands):
+        p = judge(prepared[i], prepared[j], float(cos[n]) if cos is not None else None, th)
         if p is not None:
             p.a, p.b = i, j
             out.append(p)
-    return out
+    return mutual_best_semantic(out)
+
+
+def mutual_best_semantic(pairs: list[Pair]) -> list[Pair]:
+    """Keep a semantic pair only when each record is the other's closest semantic partner: close
+    meaning alone chains similar requests ("Remitir archivo …") into one big false group."""
+    best: dict[int, float] = {}
+    for p in pairs:
+        if p.kind == "semantic":
+            best[p.a] = max(best.get(p.a, -1.0), p.similarity)
+            best[p.b] = max(best.get(p.b, -1.0), p.similarity)
+    return [p for p in pairs if p.kind != "semantic" or (p.similarity >= best[p.a] and p.similarity >= best[p.b])]
 
 
 class _UnionFind:

