@@ -435,9 +435,9 @@ def report(
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="Output folder (default: reports/).")] = None,
 ) -> None:
     """Write the analyst report: self-contained HTML, a Markdown twin, CSV tables and an XLSX workbook."""
-    from nlp.report import write_report
+    from nlp.pipeline import run_report
 
-    paths = write_report(get_settings(), out_dir)
+    paths, _ = run_report(get_settings(), out_dir, force=True)
     for kind, path in paths.items():
         out.print(f"{kind}: {path}", highlight=False)
 

@@ -47,40 +47,80 @@ def corpus_is_current(settings: Settings) -> bool:
     return current == recorded and meta.get("sha256") == sha256_file(settings.corpus)
 
 
+def _report_inputs(settings: Settings) -> dict[str, str | None]:
+    from nlp.io import read_json
+
+    def created(path: Path) -> str | None:
+        return read_json(path).get("created") if path.exists() else None
+
+    return {"corpus": sha256_file(settings.corpus),
+            "topics": created(settings.corpus.with_name("topics.meta.json")),
+            "duplicates": created(settings.corpus.with_name("duplicates.json")),
+            "model": created(settings.topic_model_dir / "meta.json")}
+
+
+def run_report(settings: Settings, out_dir: Path | None = None, force: bool = False) -> tuple[dict, bool]:
+    """Write the report unless it was already written from exactly these inputs."""
+    from nlp.io import read_json, write_json
+    from nlp.report import write_report
+
+    out_dir = Path(out_dir or settings.reports)
+    inputs = _report_inputs(settings)
+    meta_file = out_dir / "report.meta.json"
+    if not force and meta_file.exists() and (out_dir / "report.html").exists() and read_json(meta_file).get("inputs") == inputs:
+        return {"html": out_dir / "report.html", "markdown": out_dir / "report.md"}, False
+    paths = write_report(settings, out_dir)
+    write_json(meta_file, {"kind": "acuerdos-report", "inputs": inputs})
+    return paths, True
+
+
+STAGES = ("load", "train", "classify", "index", "duplicates", "report")
+
+
 def run_build(settings: Settings, console=None) -> BuildSummary:
+    """load -> train (if stale) -> classify -> index -> duplicates -> report, skipping unchanged stages."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     summary = BuildSummary()
     if not settings.seeds.exists():
         raise InputError(f"{settings.seeds}: no such folder", hint="pass --seeds DIR")
-    if corpus_is_current(settings):
-        summary.stages.append(StageResult("load", "up to date", str(settings.corpus)))
-    else:
-        result, _ = run_load([settings.seeds], settings.corpus)
-        if result.errors and console is not None:
-            for e in result.errors:
-                console.print(f"error: {e}", highlight=False, markup=False, soft_wrap=True)
-        status = f"{len(result.records)} records, {len(result.skipped)} lines not placed"
-        summary.stages.append(StageResult("load", status, str(settings.corpus)))
-        summary.failed = summary.failed or bool(result.errors)
-    from nlp.classify.run import classify_corpus, run_train
+    progress = Progress(SpinnerColumn(), TextColumn("{task.description:<11}"), BarColumn(), TimeElapsedColumn(),
+                        console=console, disable=console is None, transient=False)
+    with progress:
+        tasks = {name: progress.add_task(name, total=1) for name in STAGES}
 
-    tmeta, trained = run_train(settings, force=False)
-    summary.stages.append(StageResult(
-        "train", f"{tmeta['model']}, CV macro-F1 {tmeta['metrics']['macro_f1']:.3f}" + ("" if trained else " (up to date)"),
-        str(settings.topic_model_dir)))
-    tpath, classified = classify_corpus(settings)
-    summary.stages.append(StageResult("classify", "topics predicted" if classified else "up to date", str(tpath)))
-    meta, rebuilt = run_index(settings, progress=console)
-    summary.stages.append(StageResult(
-        "index", f"{meta['records']} records, {meta['dense_index']} + BM25" + ("" if rebuilt else " (up to date)"),
-        str(settings.index_dir)))
-    from nlp.dup_run import write_duplicates
+        def done(stage: StageResult) -> None:
+            summary.stages.append(stage)
+            progress.update(tasks[stage.name], completed=1)
 
-    dpath, fresh = write_duplicates(settings)
-    summary.stages.append(StageResult("duplicates", "groups and tracking" if fresh else "up to date", str(dpath)))
-    from nlp.report import write_report
+        if corpus_is_current(settings):
+            done(StageResult("load", "up to date", str(settings.corpus)))
+        else:
+            result, _ = run_load([settings.seeds], settings.corpus)
+            if result.errors and console is not None:
+                for e in result.errors:
+                    console.print(f"error: {e}", highlight=False, markup=False, soft_wrap=True)
+            summary.failed = summary.failed or bool(result.errors)
+            done(StageResult("load", f"{len(result.records)} records, {len(result.skipped)} lines not placed",
+                             str(settings.corpus)))
+            if not result.records:
+                return summary
+        from nlp.classify.run import classify_corpus, run_train
 
-    paths = write_report(settings)
-    summary.stages.append(StageResult("report", "HTML, Markdown, CSV, XLSX", str(paths["html"])))
+        tmeta, trained = run_train(settings, force=False)
+        done(StageResult("train", f"{tmeta['model']}, CV macro-F1 {tmeta['metrics']['macro_f1']:.3f}"
+                         + ("" if trained else " (up to date)"), str(settings.topic_model_dir)))
+        tpath, classified = classify_corpus(settings)
+        done(StageResult("classify", "topics predicted" if classified else "up to date", str(tpath)))
+        meta, rebuilt = run_index(settings, progress=console)
+        done(StageResult("index", f"{meta['records']} records, {meta['dense_index']} + BM25"
+                         + ("" if rebuilt else " (up to date)"), str(settings.index_dir)))
+        from nlp.dup_run import write_duplicates
+
+        dpath, fresh = write_duplicates(settings)
+        done(StageResult("duplicates", "groups and tracking" if fresh else "up to date", str(dpath)))
+        paths, wrote = run_report(settings)
+        done(StageResult("report", "HTML, Markdown, CSV, XLSX" if wrote else "up to date", str(paths["html"])))
     return summary
 
 
