@@ -151,11 +151,9 @@ def _package_dir(module: str) -> Path:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from nlp.io import sha256_file
+
+    return sha256_file(path)
 
 
 _HASH_CACHE: dict[tuple[str, int, int], str] = {}

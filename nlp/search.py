@@ -129,6 +129,9 @@ def lexical_query_tokens(query: str, glossary_path: str | None) -> tuple[list[st
     return own, extra
 
 
+DENSE_EXPANSION_WORDS = 6  # measured: 6 words gave the best hybrid nDCG@10 (0.784 vs 0.761 with none, 0.761 with all) at ~5 ms
+
+
 def dense_query_text(query: str, glossary_path: str | None) -> str:
     """The query with its glossary/thesaurus terms in parentheses: the small encoder does not know
     every acronym or regional word ('rondines', 'CRyT'); measured +0.04 nDCG@10 for dense search."""
@@ -136,7 +139,8 @@ def dense_query_text(query: str, glossary_path: str | None) -> str:
     from nlp.thesaurus import expansions
 
     extra = [t.strip() for t in [expand_query(query, glossary_path)[len(query):]] + expansions(query) if t.strip()]
-    return f"{query} ({', '.join(extra)})" if extra else query
+    words = " ".join(extra).split()[:DENSE_EXPANSION_WORDS]  # each word costs encoding time
+    return f"{query} ({' '.join(words)})" if words else query
 
 
 class Searcher:
