@@ -11,6 +11,8 @@ from nlp.config import Settings
 from nlp.duplicates import Thresholds, check_new, find_pairs, group_pairs
 from nlp.io import read_json, write_json
 
+DUPLICATES_VERSION = "2"  # bump when the duplicate or tracking rules change: old outputs become stale
+
 
 def corpus_and_vectors(settings: Settings, corpus: Path | None = None) -> tuple[list[dict], np.ndarray]:
     """Records of the corpus with their embeddings (from the index; encoded if the corpus differs)."""
@@ -47,7 +49,7 @@ def write_duplicates(settings: Settings) -> tuple[Path, bool]:
     th = Thresholds().__dict__
     if out.exists():
         old = read_json(out)
-        if old.get("corpus_sha256") == sha and old.get("thresholds") == th:
+        if old.get("corpus_sha256") == sha and old.get("thresholds") == th and old.get("version") == DUPLICATES_VERSION:
             return out, False
     res = run_duplicates(settings)
     from nlp.track import track
@@ -56,6 +58,7 @@ def write_duplicates(settings: Settings) -> tuple[Path, bool]:
     res["tracking"] = [{"informes": list(t.informes), "summary": t.summary, "timelines": t.timelines}
                        for t in track(records, vectors)]
     res["corpus_sha256"] = sha
+    res["version"] = DUPLICATES_VERSION
     res["created"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_json(out, res)
     return out, True

@@ -6,7 +6,8 @@ candidate pair is then scored with rapidfuzz and the embedding cosine.
 Rules learnt from the hand-judged pairs (tests/data/dup_pairs.csv):
 - numbers, dates and ordinals that disagree ("02 de mayo" / "09 de mayo", "Cuarta" / "Quinta")
   make two acuerdos different, unless one set contains the other ("JDE 05 y 15" / "JDE 05");
-- federal meetings are the same only on the same date;
+- federal meetings are the same only on the same date (and two informes reporting a meeting of
+  the same date report the same meeting);
 - the same wording under two states is usually each state's own acuerdo: near and semantic pairs
   across states are kept only when the loader found that one record's text names the other's
   state (entity_mismatch); exact copies across states are always reported, marked
@@ -118,11 +119,13 @@ def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> P
         flags.append("different_states")
     if pa.norm == pb.norm:
         return Pair(0, 0, "exact", 1.0, 100.0, cosine, flags)
-    if (pa.nums or pb.nums) and not (pa.nums <= pb.nums or pb.nums <= pa.nums):
-        return None
     if pa.section == "mesa_federal" or pb.section == "mesa_federal":
         if pa.section != pb.section or not pa.fecha or pa.fecha != pb.fecha:
             return None
+        if pa.source != pb.source:  # the same federal meeting reported by two informes
+            return Pair(0, 0, "semantic", max(float(cosine or 0.0), 0.0), 0.0, cosine, flags + ["same_meeting_date"])
+    if (pa.nums or pb.nums) and not (pa.nums <= pb.nums or pb.nums <= pa.nums):
+        return None
     if flags:
         if not (pa.entidad in pb.mismatch or pb.entidad in pa.mismatch):
             return None
@@ -206,6 +209,12 @@ def candidate_pairs(records: list[dict], vectors: np.ndarray | None, *, knn: int
         if len(members) > 1:
             head = members[0]
             cands.update((head, m) for m in members[1:])  # a star is enough: exact groups are transitive
+    by_meeting: dict[str, list[int]] = {}
+    for i, p in enumerate(prepared):
+        if p.section == "mesa_federal" and p.fecha:
+            by_meeting.setdefault(p.fecha, []).append(i)
+    for members in by_meeting.values():
+        cands.update((a, b) for a in members for b in members if a < b)
     reps = [m[0] for m in by_norm.values()]
     cands |= _lsh_pairs([records[i]["texto"] for i in reps], reps)
     if vectors is not None and len(records) > 1:

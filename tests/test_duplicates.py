@@ -34,15 +34,19 @@ def test_seed_duplicate_groups(built):
     assert zac and all("previo a la jornada" not in m["texto"] for g in zac for m in g["members"])
     ags = _group_with(groups, "near", "Remitir archivo con los mecanismos de recolección")
     assert ags and ags[0]["scope"] == "cross_report"
+    # the 5th informe's federal meetings are the 7th's meetings of the same dates
+    meetings = [g for g in groups if all(m["source"].startswith(("000", "002")) for m in g["members"])
+                and any(m["texto"] == "Tercera reunión 2024" for m in g["members"])]
+    assert meetings and meetings[0]["kind"] == "semantic" and meetings[0]["scope"] == "cross_report"
     # hard negatives stay apart: the Oaxaca meetings on different dates
     assert not [g for g in groups if any("Próxima reunión de delegados" in m["texto"] for m in g["members"])]
 
 
 def test_judged_pairs_precision_and_recall(built):
-    """README: in sample P 0.95 / R 0.89 on 206 judged pairs; 5-fold CV P 0.95 / R 0.85."""
+    """README: in sample P 0.972 / R 0.912 on 206 judged pairs; 5-fold CV P 0.971 / R 0.875."""
     records, vectors = corpus_and_vectors(built)
     s = score(records, vectors, load_pairs(), Thresholds())
-    assert s["precision"] >= 0.90 and s["recall"] >= 0.85
+    assert s["precision"] >= 0.95 and s["recall"] >= 0.90
     assert s["per_kind"]["exact"]["flagged_as_duplicate"] == s["per_kind"]["exact"]["pairs"]
     assert s["per_kind"]["near"]["flagged_as_duplicate"] == s["per_kind"]["near"]["pairs"]
     assert s["per_kind"]["easy_negative"]["flagged_as_duplicate"] == 0
