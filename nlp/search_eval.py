@@ -126,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     searcher = open_searcher(get_settings())
     queries = load_queries(args.queries)
     result: dict[str, Any] = {"queries": len(queries), "ranking": evaluate_ranking(searcher, queries)}
+    cut = None  # the stored one
     if args.calibrate:
         cut, report = calibrate(searcher, queries)
         result["states_calibration"] = report
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             from nlp.answers import default_cut
 
             default_cut.cache_clear()
-    result["states"] = evaluate_states(searcher, queries)
+    result["states"] = evaluate_states(searcher, queries, cut)
     print(json.dumps(result, indent=2))
     return 0
 
