@@ -1,6 +1,7 @@
 """Duplicates benchmark: a synthetic corpus of 100,000 acuerdos (perturbed copies of the real ones:
 reordering, synonyms, typos, status changes) with planted duplicates; time and peak memory (peak RSS
-of the process, which includes the synthetic corpus itself) of the duplicate search, and recall of the planted pairs. Baseline in the same run: the same exact
+of the process, which includes the synthetic corpus itself) of the duplicate search, and recall of the planted pairs;
+time of `track` (informes 6 -> 7, half the records each) on the same corpus. Baseline in the same run: the same exact
 grouping plus an all-pairs rapidfuzz scan on a 2,000-record slice, extrapolated (O(n²)).
 
     python benchmarks/bench_duplicates.py [--n 100000]
@@ -29,6 +30,11 @@ def main(argv=None) -> dict:
     t_pairs = time.perf_counter() - t0
     groups = group_pairs(big, pairs)
     t_total = time.perf_counter() - t0
+    from nlp.track import track
+
+    t2 = time.perf_counter()
+    tracked = track(big, bigv)
+    t_track = time.perf_counter() - t2
     found = {(p.a, p.b) for p in pairs}
     hit = sum((min(a, b), max(a, b)) in found for a, b in planted)
 
@@ -45,6 +51,7 @@ def main(argv=None) -> dict:
         "seconds_pairs": round(t_pairs, 1), "seconds_total": round(t_total, 1),
         "peak_rss_mb": round(peak_rss_mb(), 1), "rss_before_duplicates_mb": round(rss_before, 1),
         "planted_recall": round(hit / len(planted), 4),
+        "seconds_track": round(t_track, 1), "track_matched": sum(t.summary["matched"] for t in tracked),
         "baseline_allpairs_rapidfuzz_seconds_for_2000": round(t_slice, 2),
         "baseline_allpairs_extrapolated_seconds": round(t_slice * (len(big) / m) ** 2, 0),
     }

@@ -52,9 +52,13 @@ def numbers(text: str) -> set[str]:
     return nums | set(re.findall(_MONTHS, f))
 
 
-def number_conflict(a: str, b: str) -> bool:
-    na, nb = numbers(a), numbers(b)
+def numbers_differ(na: frozenset[str] | set[str], nb: frozenset[str] | set[str]) -> bool:
+    """Two sets of numbers/dates clash unless one contains the other."""
     return bool(na or nb) and not (na <= nb or nb <= na)
+
+
+def number_conflict(a: str, b: str) -> bool:
+    return numbers_differ(numbers(a), numbers(b))
 
 
 def word_diff(a: str, b: str, width: int = 12) -> str:
@@ -124,7 +128,7 @@ def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> P
             return None
         if pa.source != pb.source:  # the same federal meeting reported by two informes
             return Pair(0, 0, "semantic", max(float(cosine or 0.0), 0.0), 0.0, cosine, flags + ["same_meeting_date"])
-    if (pa.nums or pb.nums) and not (pa.nums <= pb.nums or pb.nums <= pa.nums):
+    if numbers_differ(pa.nums, pb.nums):
         return None
     if flags:
         if not (pa.entidad in pb.mismatch or pb.entidad in pa.mismatch):

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
-from nlp.duplicates import Thresholds, judge_pair, normalize
+from nlp.duplicates import Prepared, Thresholds, judge, numbers_differ, prepare
 
 STATUS_RANK = {"Planeación": 0, "En proceso": 1, "Concluido": 2}
 TRACK_COSINE = 0.94  # calibrated on tests/data/track_6_7.csv (python -m nlp.track)
@@ -39,25 +39,42 @@ def movement(a: str | None, b: str | None) -> str:
     return "advanced" if d > 0 else "regressed" if d < 0 else "stayed"
 
 
+def _candidates(prepared: dict[int, Prepared], vectors: np.ndarray, earlier: list[int], later: list[int],
+                cosine: float, near_ratio: float):
+    """(earlier, later, cosine) for every same-state pair close enough in meaning or wording to judge.
+
+    Vectorised per state: a cosine block from numpy and a ratio block from rapidfuzz's cdist (C++,
+    all cores), so no Python loop runs over all pairs."""
+    from rapidfuzz import process
+
+    by_state: dict[Any, tuple[list[int], list[int]]] = {}
+    for i in earlier:
+        by_state.setdefault(prepared[i].entidad, ([], []))[0].append(i)
+    for j in later:
+        if prepared[j].entidad in by_state:
+            by_state[prepared[j].entidad][1].append(j)
+    for e, l in by_state.values():
+        if not l:
+            continue
+        sims = vectors[e] @ vectors[l].T
+        ratios = process.cdist([prepared[i].norm for i in e], [prepared[j].norm for j in l], scorer=fuzz.ratio,
+                               score_cutoff=near_ratio, dtype=np.uint8, workers=-1)
+        for a, b in zip(*np.nonzero((sims >= cosine) | (ratios > 0))):
+            yield e[a], l[b], float(sims[a, b])
+
+
 def link_pairs(records: list[dict], vectors: np.ndarray, earlier: list[int], later: list[int],
                cosine: float = TRACK_COSINE, th: Thresholds | None = None) -> list[Link]:
     th = th or Thresholds()
+    prepared = {i: prepare(records[i]) for i in [*earlier, *later]}  # once per record, not once per pair
     links = []
-    if not earlier or not later:
-        return links
-    sims = vectors[earlier] @ vectors[later].T
-    for a, i in enumerate(earlier):
-        for b, j in enumerate(later):
-            if records[i].get("entidad") != records[j].get("entidad"):
-                continue
-            cos = float(sims[a, b])
-            if cos < min(cosine, th.semantic_cross_cosine) and fuzz.ratio(normalize(records[i]["texto"]), normalize(records[j]["texto"])) < th.near_ratio:
-                continue
-            p = judge_pair(records[i], records[j], cos, th)
-            if p is not None and p.kind in ("exact", "near"):
-                links.append(Link(i, j, p.similarity, p.kind))
-            elif cos >= cosine and (p is not None or not _numbers_clash(records[i], records[j])):
-                links.append(Link(i, j, cos, "semantic" if p is not None else "follow_up"))
+    for i, j, cos in _candidates(prepared, vectors, earlier, later, min(cosine, th.semantic_cross_cosine),
+                                 th.near_ratio):
+        p = judge(prepared[i], prepared[j], cos, th)
+        if p is not None and p.kind in ("exact", "near"):
+            links.append(Link(i, j, p.similarity, p.kind))
+        elif cos >= cosine and (p is not None or not numbers_differ(prepared[i].nums, prepared[j].nums)):
+            links.append(Link(i, j, cos, "semantic" if p is not None else "follow_up"))
     # an identical text may repeat (every copy is the same acuerdo); otherwise an acuerdo is
     # restated once: keep a link only when each side is the other's best match
     best_e: dict[int, float] = {}
@@ -68,12 +85,6 @@ def link_pairs(records: list[dict], vectors: np.ndarray, earlier: list[int], lat
             best_l[link.later] = max(best_l.get(link.later, -1.0), link.similarity)
     return [link for link in links if link.how == "exact" or
             (link.similarity >= best_e[link.earlier] and link.similarity >= best_l[link.later])]
-
-
-def _numbers_clash(a: dict, b: dict) -> bool:
-    from nlp.duplicates import number_conflict
-
-    return number_conflict(a["texto"], b["texto"])
 
 
 def track(records: list[dict], vectors: np.ndarray, entidad: str | None = None,
