@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.text import fold
+from nlp.text import fold, mentions
 
 # variants the glossary table does not spell out, seen in the informes
 _EXTRA = {
@@ -63,7 +63,7 @@ def expand_query(query: str, glossary_path: str | None) -> str:
     fq = fold(query)
     additions: list[str] = []
     for acronym, meanings in table.items():
-        a_hit = re.search(rf"(?<![\w]){re.escape(fold(acronym))}(?![\w])", fq) is not None
+        a_hit = mentions(acronym, query)
         m_hit = any(fold(m) in fq for m in meanings if len(m) > 4)
         if a_hit:
             additions.extend(meanings)

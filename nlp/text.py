@@ -64,5 +64,15 @@ def lemmas_many(texts: Iterable[str], batch_size: int = 256) -> list[list[str]]:
     return [_doc_tokens(doc) for doc in spacy_es().pipe(texts, batch_size=batch_size)]
 
 
+def mentions(term: str, query: str) -> bool:
+    """Whether the query names the term (a whole word or phrase), ignoring accents and case, except
+    that an acronym which is also a Spanish word ('SE', Supervisor Electoral, and the pronoun 'se')
+    counts only when typed in capitals."""
+    folded = fold(term)
+    if term.isupper() and folded in stop_words():
+        return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", query) is not None
+    return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", fold(query)) is not None
+
+
 def is_only_stop_words(text: str) -> bool:
     return not lemmas(text)

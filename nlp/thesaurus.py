@@ -3,11 +3,10 @@
 los vehículos'). Used to expand lexical queries, together with the glossary."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from importlib import resources
 
-from nlp.text import fold
+from nlp.text import fold, mentions
 
 
 @lru_cache(maxsize=1)
@@ -25,6 +24,6 @@ def expansions(query: str) -> list[str]:
     fq = fold(query)
     extra: list[str] = []
     for group in groups():
-        if any(re.search(rf"(?<!\w){re.escape(fold(t))}(?!\w)", fq) for t in group):
+        if any(mentions(t, query) for t in group):
             extra.extend(t for t in group if fold(t) not in fq)
     return extra
