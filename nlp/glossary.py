@@ -63,7 +63,7 @@ def expand_query(query: str, glossary_path: str | None) -> str:
     fq = fold(query)
     additions: list[str] = []
     for acronym, meanings in table.items():
-        a_hit = mentions(acronym, query)
+        a_hit = mentions(acronym, query, fq)
         m_hit = any(fold(m) in fq for m in meanings if len(m) > 4)
         if a_hit:
             additions.extend(meanings)

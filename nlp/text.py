@@ -64,14 +64,15 @@ def lemmas_many(texts: Iterable[str], batch_size: int = 256) -> list[list[str]]:
     return [_doc_tokens(doc) for doc in spacy_es().pipe(texts, batch_size=batch_size)]
 
 
-def mentions(term: str, query: str) -> bool:
+def mentions(term: str, query: str, folded_query: str | None = None) -> bool:
     """Whether the query names the term (a whole word or phrase), ignoring accents and case, except
     that an acronym which is also a Spanish word ('SE', Supervisor Electoral, and the pronoun 'se')
     counts only when typed in capitals."""
     folded = fold(term)
     if term.isupper() and folded in stop_words():
         return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", query) is not None
-    return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", fold(query)) is not None
+    folded_query = fold(query) if folded_query is None else folded_query  # callers testing many terms fold once
+    return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", folded_query) is not None
 
 
 def is_only_stop_words(text: str) -> bool:

@@ -24,6 +24,6 @@ def expansions(query: str) -> list[str]:
     fq = fold(query)
     extra: list[str] = []
     for group in groups():
-        if any(mentions(t, query) for t in group):
+        if any(mentions(t, query, fq) for t in group):
             extra.extend(t for t in group if fold(t) not in fq)
     return extra
