@@ -75,7 +75,7 @@ def score(records: list[dict], vectors: np.ndarray, pairs: list[dict], th: Thres
 
 
 GRID = {"near_ratio": [60, 70, 80], "near_token_set": [80, 90],
-        "semantic_cosine": [0.95, 0.97, 0.98], "semantic_cross_cosine": [0.89, 0.91, 0.93, 0.95]}
+        "semantic_cosine": [0.95, 0.97, 0.98], "semantic_cross_cosine": [0.89, 0.90, 0.91, 0.92, 0.93, 0.94, 0.95]}
 
 
 def calibrate(records, vectors, pairs, folds: int = 5, seed: int = 0) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,7 @@ from nlp.text import fold
 NEAR_RATIO = 70.0
 NEAR_TOKEN_SET = 90.0
 SEMANTIC_COSINE = 0.97  # same meaning within one informe
-SEMANTIC_CROSS_COSINE = 0.91  # an acuerdo restated in another informe (same state)
+SEMANTIC_CROSS_COSINE = 0.92  # an acuerdo restated in another informe (same state)
 KNN = 10
 LSH_THRESHOLD = 0.45  # near duplicates in the judged pairs have word-bigram Jaccard >= 0.5
 NUM_PERM = 64
@@ -201,6 +201,16 @@ def _knn_pairs(vectors: np.ndarray, knn: int) -> set[tuple[int, int]]:
     return set(zip(a.tolist(), b.tolist()))
 
 
+def _knn_new(vectors: np.ndarray, new_vectors: np.ndarray, k: int) -> np.ndarray:
+    """The k corpus records closest to each new text (faiss, exact inner product): no n_new x n matrix."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    _, nn = index.search(np.ascontiguousarray(new_vectors, dtype=np.float32), min(k, len(vectors)))
+    return nn
+
+
 def candidate_pairs(records: list[dict], vectors: np.ndarray | None, *, knn: int = KNN,
                     prepared: list[Prepared] | None = None) -> set[tuple[int, int]]:
     """Pairs worth scoring: same normalised text, MinHash LSH neighbours, embedding k-NN."""
@@ -334,20 +344,22 @@ def check_new(records: list[dict], vectors: np.ndarray | None, new_texts: list[s
             session.insert(i, mh)
     nn = None
     if vectors is not None and new_vectors is not None and len(records):
-        sims = new_vectors @ vectors.T
-        nn = np.argsort(-sims, axis=1)[:, :k]
+        nn = _knn_new(vectors, new_vectors, k)
+    prepared: dict[int, Prepared] = {}  # each corpus record prepared once, however many new texts meet it
     out = []
     for q, text in enumerate(new_texts):
         cands = set(by_norm.get(normalize(text), []))
         cands.update(lsh.query(MinHash.bulk([_shingles(text)], num_perm=NUM_PERM)[0]))
         if nn is not None:
             cands.update(nn[q].tolist())
-        probe = {"texto": text, "entidad": None, "section": None, "flags": []}
+        probe = prepare({"texto": text, "entidad": None, "section": None, "flags": []})
         found = []
         for i in sorted(cands):
             rec = records[i]
+            if i not in prepared:
+                prepared[i] = prepare(rec)
             cos = float(new_vectors[q] @ vectors[i]) if nn is not None else None
-            p = judge_pair({**probe, "entidad": rec.get("entidad")}, rec, cos, th)
+            p = judge(replace(probe, entidad=prepared[i].entidad), prepared[i], cos, th)
             if p is None:
                 continue
             found.append({"kind": p.kind, "similarity": round(p.similarity, 4),

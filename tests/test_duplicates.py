@@ -43,13 +43,14 @@ def test_seed_duplicate_groups(built):
 
 
 def test_judged_pairs_precision_and_recall(built):
-    """README: in sample P 0.972 / R 0.912 on 206 judged pairs; 5-fold CV P 0.971 / R 0.875."""
+    """README: in sample P 0.981 / R 0.912 on 206 judged pairs; 5-fold CV P 0.981 / R 0.886."""
     records, vectors = corpus_and_vectors(built)
     s = score(records, vectors, load_pairs(), Thresholds())
     assert s["precision"] >= 0.95 and s["recall"] >= 0.90
     assert s["per_kind"]["exact"]["flagged_as_duplicate"] == s["per_kind"]["exact"]["pairs"]
     assert s["per_kind"]["near"]["flagged_as_duplicate"] == s["per_kind"]["near"]["pairs"]
     assert s["per_kind"]["easy_negative"]["flagged_as_duplicate"] == 0
+    assert s["per_kind"]["hard_negative"]["flagged_as_duplicate"] <= 2  # Sonora 002:312/314, Tamaulipas 002:315/316
 
 
 def test_tracking_6_to_7(built):
