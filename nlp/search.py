@@ -115,6 +115,9 @@ QUESTION_WORDS = frozenset({"entidad", "estado", "acordar", "acuerdo", "hubo", "
 
 
 EXPANSION_WEIGHT = 1.0  # weight of expansion terms relative to the words the analyst typed (1.0 measured best)
+# weight of the generic thesaurus tier: measured 0.5 vs 1.0 on judged + blind questions, hybrid nDCG@10
+# 0.790 vs 0.781 (judged) and 0.522 vs 0.528 (blind), states F1 0.754 vs 0.723 and 0.548 vs 0.557
+GENERIC_EXPANSION_WEIGHT = 0.5
 
 
 def lexical_query_tokens(query: str, glossary_path: str | None) -> tuple[list[str], list[str]]:
@@ -127,6 +130,16 @@ def lexical_query_tokens(query: str, glossary_path: str | None) -> tuple[list[st
     expanded = lemmas(" ".join([expand_query(query, glossary_path)[len(query):]] + expansions(query)))
     extra = [t for t in dict.fromkeys(expanded) if t not in QUESTION_WORDS and t not in own]
     return own, extra
+
+
+def generic_query_tokens(query: str, known: list[str]) -> list[str]:
+    """Lemmas of the generic thesaurus tier's expansions that the query and its core expansions lack."""
+    from nlp.text import lemmas
+    from nlp.thesaurus import expansions
+
+    seen = set(known)
+    return [t for t in dict.fromkeys(lemmas(" ".join(expansions(query, "generic"))))
+            if t not in QUESTION_WORDS and t not in seen]
 
 
 DENSE_EXPANSION_WORDS = 6  # measured: 6 words gave the best hybrid nDCG@10 (0.784 vs 0.761 with none, 0.761 with all) at ~5 ms
@@ -169,15 +182,15 @@ class Searcher:
 
     def lexical_scores(self, query: str, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
         own, extra = lexical_query_tokens(query, self.glossary_path)
+        generic = generic_query_tokens(query, own + extra)
         bm25 = self.index.lexical
-        own_ids, extra_ids = bm25.get_tokens_ids(own), bm25.get_tokens_ids(extra)
-        if not own_ids and not extra_ids:
+        weighted = [(ids, w) for ids, w in ((bm25.get_tokens_ids(own), 1.0), (bm25.get_tokens_ids(extra), EXPANSION_WEIGHT),
+                                             (bm25.get_tokens_ids(generic), GENERIC_EXPANSION_WEIGHT)) if ids]
+        if not weighted:
             return np.zeros(0, dtype=int), np.zeros(0, dtype=np.float32)
         scores = np.zeros(self.index.n, dtype=np.float32)
-        if own_ids:
-            scores += bm25.get_scores_from_ids(own_ids)
-        if extra_ids:
-            scores += EXPANSION_WEIGHT * bm25.get_scores_from_ids(extra_ids)
+        for ids, w in weighted:
+            scores += w * bm25.get_scores_from_ids(ids)
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         positive = np.flatnonzero(scores > 0)

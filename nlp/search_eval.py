@@ -1,5 +1,8 @@
 """Search quality on the hand-judged questions (tests/data/search_queries.json): nDCG@10 and
 recall@10 per mode, state-set precision/recall/F1 for `states`, and calibration of its cut.
+The blind questions (tests/data/search_queries_heldout.json, written by a judge who never saw the
+thesaurus) are scored separately and never used to fit the cut: they estimate how search does on
+questions it was not tuned for.
 
     python -m nlp.search_eval [--calibrate]
 """
@@ -18,6 +21,7 @@ from nlp.answers import FEATURES, Cut, answer_states, candidate_hits, hit_featur
 from nlp.search import MODES, Searcher
 
 DEFAULT_QUERIES = Path(__file__).resolve().parent.parent / "tests" / "data" / "search_queries.json"
+HELDOUT_QUERIES = DEFAULT_QUERIES.with_name("search_queries_heldout.json")
 
 
 def load_queries(path: Path = DEFAULT_QUERIES) -> list[dict[str, Any]]:
@@ -120,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
+    ap.add_argument("--heldout", type=Path, default=HELDOUT_QUERIES, help="blind questions, scored but never fitted")
     ap.add_argument("--calibrate", action="store_true", help="refit the states relevance model (leave-one-out report)")
     ap.add_argument("--write", action="store_true", help="with --calibrate: store the model in nlp/data/states_cut.json")
     args = ap.parse_args(argv)
@@ -145,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
 
             default_cut.cache_clear()
     result["states"] = evaluate_states(searcher, queries, cut)
+    if args.heldout and args.heldout.exists():
+        blind = load_queries(args.heldout)
+        result["heldout"] = {"queries": len(blind), "ranking": evaluate_ranking(searcher, blind),
+                             "states": evaluate_states(searcher, blind, cut)}
     print(json.dumps(result, indent=2))
     return 0
 
