@@ -134,11 +134,11 @@ def lexical_query_tokens(query: str, glossary_path: str | None) -> tuple[list[st
 
 def generic_query_tokens(query: str, known: list[str]) -> list[str]:
     """Lemmas of the generic thesaurus tier's expansions that the query and its core expansions lack."""
-    from nlp.text import lemmas
+    from nlp.text import term_lemmas
     from nlp.thesaurus import expansions
 
     seen = set(known)
-    return [t for t in dict.fromkeys(lemmas(" ".join(expansions(query, "generic"))))
+    return [t for t in dict.fromkeys(t for term in expansions(query, "generic") for t in term_lemmas(term))
             if t not in QUESTION_WORDS and t not in seen]
 
 

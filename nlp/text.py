@@ -64,15 +64,31 @@ def lemmas_many(texts: Iterable[str], batch_size: int = 256) -> list[list[str]]:
     return [_doc_tokens(doc) for doc in spacy_es().pipe(texts, batch_size=batch_size)]
 
 
+@lru_cache(maxsize=8192)
+def _term_pattern(term: str) -> tuple[re.Pattern, bool]:
+    """(compiled pattern, matches the raw query) for a term: compiled once, not once per query
+    (the thesaurus and glossary hold more terms than the re module's own cache)."""
+    folded = fold(term)
+    if term.isupper() and folded in stop_words():
+        return re.compile(rf"(?<!\w){re.escape(term)}(?!\w)"), True
+    return re.compile(rf"(?<!\w){re.escape(folded)}(?!\w)"), False
+
+
 def mentions(term: str, query: str, folded_query: str | None = None) -> bool:
     """Whether the query names the term (a whole word or phrase), ignoring accents and case, except
     that an acronym which is also a Spanish word ('SE', Supervisor Electoral, and the pronoun 'se')
     counts only when typed in capitals."""
-    folded = fold(term)
-    if term.isupper() and folded in stop_words():
-        return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", query) is not None
+    pattern, raw = _term_pattern(term)
+    if raw:
+        return pattern.search(query) is not None
     folded_query = fold(query) if folded_query is None else folded_query  # callers testing many terms fold once
-    return re.search(rf"(?<!\w){re.escape(folded)}(?!\w)", folded_query) is not None
+    return pattern.search(folded_query) is not None
+
+
+@lru_cache(maxsize=8192)
+def term_lemmas(term: str) -> tuple[str, ...]:
+    """Lemmas of a thesaurus or glossary term, computed once per term."""
+    return tuple(lemmas(term))
 
 
 def is_only_stop_words(text: str) -> bool:
