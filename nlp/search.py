@@ -115,19 +115,21 @@ QUESTION_WORDS = frozenset({"entidad", "estado", "acordar", "acuerdo", "hubo", "
 
 
 EXPANSION_WEIGHT = 1.0  # weight of expansion terms relative to the words the analyst typed (1.0 measured best)
-# weight of the generic thesaurus tier: measured 0.5 vs 1.0 on judged + blind questions, hybrid nDCG@10
-# 0.790 vs 0.781 (judged) and 0.522 vs 0.528 (blind), states F1 0.754 vs 0.723 and 0.548 vs 0.557
+# weight of the generic thesaurus tier in BM25: 0.5 measured better than 1.0 on the judged questions (hybrid
+# nDCG@10 0.790 vs 0.781, states F1 0.754 vs 0.723) and about even on the blind ones (0.522 vs 0.528,
+# 0.548 vs 0.557); measured before the dense query stopped taking generic terms (README, Search)
 GENERIC_EXPANSION_WEIGHT = 0.5
 
 
 def lexical_query_tokens(query: str, glossary_path: str | None) -> tuple[list[str], list[str]]:
     """(lemmas of the query without question words, lemmas of its glossary/thesaurus expansions)."""
     from nlp.glossary import expand_query
-    from nlp.text import lemmas
+    from nlp.text import lemmas, term_lemmas
     from nlp.thesaurus import expansions
 
     own = list(dict.fromkeys(t for t in lemmas(query) if t not in QUESTION_WORDS)) or lemmas(query)
-    expanded = lemmas(" ".join([expand_query(query, glossary_path)[len(query):]] + expansions(query)))
+    terms = [expand_query(query, glossary_path)[len(query):].strip(), *expansions(query)]
+    expanded = [t for term in terms if term for t in term_lemmas(term)]  # lemmas cached per term
     extra = [t for t in dict.fromkeys(expanded) if t not in QUESTION_WORDS and t not in own]
     return own, extra
 
