@@ -1,8 +1,9 @@
 """Duplicate detection against the hand-judged pairs (tests/data/dup_pairs.csv): pair precision and
 recall overall and per kind, and a grid search of the thresholds (with 5-fold cross-validation so the
-reported figure is not the in-sample one).
+reported figure is not the in-sample one). `--annex` scores a blind annex with planted duplicates
+(tests/data/dup_annex/: annex.txt + gold.csv by line number), loaded and judged as a new informe.
 
-    python -m nlp.dup_eval [--calibrate]
+    python -m nlp.dup_eval [--calibrate] [--annex DIR]
 """
 from __future__ import annotations
 
@@ -121,13 +122,60 @@ def candidate_recall(records, vectors, pairs) -> float:
     return found / len(positives) if positives else 1.0
 
 
+DEFAULT_ANNEX = DEFAULT_PAIRS.parent / "dup_annex"
+
+
+def score_annex(settings, folder: Path = DEFAULT_ANNEX, th: Thresholds | None = None) -> dict[str, Any]:
+    """Load the annex like any new informe, find its duplicate pairs and compare them with the planted
+    ones: every pair found that was not planted counts against precision, not only the hard negatives.
+    Pairs are read from the reported groups (all members of a group are duplicates of each other), as a
+    data-entry checker reads them."""
+    from nlp.duplicates import find_pairs, group_pairs
+    from nlp.encoder import resolve_encoder
+    from nlp.index import index_text, read_index_meta
+    from nlp.loader import load_file
+
+    recs = load_file(folder / "annex.txt").records
+    records = [r.to_dict() for r in recs]
+    meta = read_index_meta(settings.index_dir)
+    vectors = resolve_encoder(settings, (meta or {}).get("model_name")).encode_passages([index_text(r) for r in recs])
+    by_line = {r["line"]: i for i, r in enumerate(records)}
+    found: dict[frozenset, str] = {}  # every pair of members of a reported group, with the group's kind
+    for g in group_pairs(records, find_pairs(records, vectors, th)):
+        lines = [m["line"] for m in g["members"]]
+        for a, b in itertools.combinations(lines, 2):
+            found.setdefault(frozenset((a, b)), g["kind"])  # groups come exact, near, semantic: first is tightest
+    with open(folder / "gold.csv", encoding="utf-8", newline="") as fh:
+        gold = list(csv.DictReader(fh))
+    planted = {frozenset((int(g["line_a"]), int(g["line_b"]))): g for g in gold if g["label"] == "1"}
+    negatives = {frozenset((int(g["line_a"]), int(g["line_b"]))) for g in gold if g["label"] == "0"}
+    missing_lines = sorted({ln for key in [*planted, *negatives] for ln in key if ln not in by_line})
+    tp = len(planted.keys() & found.keys())
+    per_kind: dict[str, dict[str, int]] = {}
+    for key, g in planted.items():
+        k = per_kind.setdefault(g["kind"], {"pairs": 0, "found": 0, "kind_right": 0})
+        k["pairs"] += 1
+        k["found"] += key in found
+        k["kind_right"] += found.get(key) == g["kind"]
+    false = [sorted(key) for key in found.keys() - planted.keys()]
+    return {"records": len(records), "planted": len(planted), "found": len(found), "true_positives": tp,
+            "precision": tp / len(found) if found else 1.0, "recall": tp / len(planted) if planted else 1.0,
+            "per_kind": per_kind, "hard_negatives": len(negatives),
+            "hard_negatives_merged": len(negatives & found.keys()), "false_pairs": false,
+            "missed": [sorted(key) for key in planted.keys() - found.keys()], "unplaced_gold_lines": missing_lines}
+
+
 def main(argv: list[str] | None = None) -> int:
     from nlp.config import get_settings
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=Path, default=DEFAULT_PAIRS)
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--annex", type=Path, help="score a blind annex with planted duplicates (annex.txt + gold.csv)")
     args = ap.parse_args(argv)
+    if args.annex:
+        print(json.dumps(score_annex(get_settings(), args.annex), indent=2))
+        return 0
     records, vectors = corpus_with_vectors(get_settings())
     pairs = load_pairs(args.pairs)
     result: dict[str, Any] = {"pairs": len(pairs), "candidate_recall": candidate_recall(records, vectors, pairs),
