@@ -6,6 +6,10 @@ candidate pair is then scored with rapidfuzz and the embedding cosine.
 Rules learnt from the hand-judged pairs (tests/data/dup_pairs.csv):
 - numbers, dates and ordinals that disagree ("02 de mayo" / "09 de mayo", "Cuarta" / "Quinta")
   make two acuerdos different, unless one set contains the other ("JDE 05 y 15" / "JDE 05");
+- a name swapped in an otherwise identical wording ("La Comisaría de Tonalá acompañará …" /
+  "La Comisaría de Tlajomulco acompañará …", "Guardia Nacional" / "Secretaría de Marina") makes two
+  acuerdos different, unless the two names are a typo of each other or the glossary/thesaurus
+  says they are the same thing ("GN" / "Guardia Nacional");
 - federal meetings are the same only on the same date (and two informes reporting a meeting of
   the same date report the same meeting);
 - the same wording under two states is usually each state's own acuerdo: near and semantic pairs
@@ -18,12 +22,13 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from nlp.text import fold
+from nlp.text import fold, mentions, stop_words
 
 # calibrated on tests/data/dup_pairs.csv (python -m nlp.dup_eval --calibrate)
 NEAR_RATIO = 70.0
@@ -59,6 +64,65 @@ def numbers_differ(na: frozenset[str] | set[str], nb: frozenset[str] | set[str])
 
 def number_conflict(a: str, b: str) -> bool:
     return numbers_differ(numbers(a), numbers(b))
+
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _words(text: str) -> list[tuple[str, str, bool]]:
+    """(word, folded word, opens a sentence) for each word of a text."""
+    out: list[tuple[str, str, bool]] = []
+    end = 0
+    for m in _WORD_RE.finditer(text):
+        opens = not out or any(c in ".:;" for c in text[end:m.start()])
+        out.append((m.group(), fold(m.group()), opens))
+        end = m.end()
+    return out
+
+
+@lru_cache(maxsize=1)
+def _equivalence_groups() -> list[list[str]]:
+    """Terms that name the same thing: the thesaurus (both tiers) and the glossary's acronyms."""
+    from nlp.config import get_settings
+    from nlp.glossary import load_glossary
+    from nlp.thesaurus import groups
+
+    table = load_glossary(str(get_settings().glossary))
+    return [*groups("core"), *groups("generic"), *([a, *m] for a, m in table.items())]
+
+
+@lru_cache(maxsize=65536)
+def _same_thing(a: str, b: str) -> bool:
+    """Whether one group names something in `a` that `b` lacks and, with another term, something in `b`
+    that `a` lacks ("Mesa de Seguridad" / "Mesa de Coordinación", "Guardia Nacional" / "GN")."""
+    fa, fb = fold(a), fold(b)
+    for g in _equivalence_groups():
+        in_a = {t for t in g if mentions(t, a, fa)}
+        in_b = {t for t in g if mentions(t, b, fb)}
+        if in_a - in_b and in_b - in_a:
+            return True
+    return False
+
+
+def names_swapped(a: str, b: str) -> bool:
+    """Whether two wordings differ by a name put in place of another (a capitalised word that does not
+    open a sentence), not by a typo of it nor by an equivalent the glossary or thesaurus knows."""
+    wa, wb = _words(a), _words(b)
+    ops = difflib.SequenceMatcher(a=[w[1] for w in wa], b=[w[1] for w in wb], autojunk=False).get_opcodes()
+    stops = stop_words()
+    for op, i1, i2, j1, j2 in ops:
+        if op != "replace":
+            continue
+        sa, sb = wa[i1:i2], wb[j1:j2]
+        if not any(word[0].isupper() and not opens and folded not in stops for word, folded, opens in sa + sb):
+            continue
+        if fuzz.ratio(" ".join(w[1] for w in sa), " ".join(w[1] for w in sb)) >= 75:  # a typo of the same name
+            continue
+        ctx = 2  # words around the swap: a group term may span them ("Mesa de [Seguridad]")
+        if not _same_thing(" ".join(w[0] for w in wa[max(0, i1 - ctx):i2 + ctx]),
+                           " ".join(w[0] for w in wb[max(0, j1 - ctx):j2 + ctx])):
+            return True
+    return False
 
 
 def word_diff(a: str, b: str, width: int = 12) -> str:
@@ -102,6 +166,7 @@ def _mismatch_states(rec: dict) -> set[str]:
 class Prepared:
     """What judging needs of a record, computed once (not once per pair)."""
 
+    text: str
     norm: str
     nums: frozenset[str]
     entidad: str | None
@@ -112,7 +177,7 @@ class Prepared:
 
 
 def prepare(rec: dict) -> Prepared:
-    return Prepared(normalize(rec["texto"]), frozenset(numbers(rec["texto"])), rec.get("entidad"), rec.get("source"),
+    return Prepared(rec["texto"], normalize(rec["texto"]), frozenset(numbers(rec["texto"])), rec.get("entidad"), rec.get("source"),
                     rec.get("section"), (rec.get("extra") or {}).get("fecha_iso"), frozenset(_mismatch_states(rec)))
 
 
@@ -135,6 +200,8 @@ def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> P
             return None
         flags.append("linked_by_entity_mismatch")
     ratio = fuzz.ratio(pa.norm, pb.norm)
+    if ratio >= th.near_ratio and names_swapped(pa.text, pb.text):  # same template, another place or body
+        return None
     if ratio >= th.near_ratio and fuzz.token_set_ratio(pa.norm, pb.norm) >= th.near_token_set:
         return Pair(0, 0, "near", ratio / 100.0, ratio, cosine, flags)
     cross = pa.source != pb.source
@@ -214,6 +281,8 @@ def _knn_new(vectors: np.ndarray, new_vectors: np.ndarray, k: int) -> np.ndarray
 def candidate_pairs(records: list[dict], vectors: np.ndarray | None, *, knn: int = KNN,
                     prepared: list[Prepared] | None = None) -> set[tuple[int, int]]:
     """Pairs worth scoring: same normalised text, MinHash LSH neighbours, embedding k-NN."""
+    if len(records) < 2:
+        return set()
     prepared = prepared or [prepare(r) for r in records]
     cands: set[tuple[int, int]] = set()
     by_norm: dict[str, list[int]] = {}

@@ -55,7 +55,8 @@ class Encoder:
 
     @property
     def dim(self) -> int:
-        return int(self.model.get_sentence_embedding_dimension())
+        getter = getattr(self.model, "get_embedding_dimension", None)  # sentence-transformers >= 6 name
+        return int(getter() if getter else self.model.get_sentence_embedding_dimension())
 
     # -- encoding -------------------------------------------------------------------------
     def _windows(self, text: str) -> list[str]:
