@@ -130,15 +130,11 @@ def score_annex(settings, folder: Path = DEFAULT_ANNEX, th: Thresholds | None = 
     ones: every pair found that was not planted counts against precision, not only the hard negatives.
     Pairs are read from the reported groups (all members of a group are duplicates of each other), as a
     data-entry checker reads them."""
+    from nlp.dup_run import records_and_vectors
     from nlp.duplicates import find_pairs, group_pairs
-    from nlp.encoder import resolve_encoder
-    from nlp.index import index_text, read_index_meta
     from nlp.loader import load_file
 
-    recs = load_file(folder / "annex.txt").records
-    records = [r.to_dict() for r in recs]
-    meta = read_index_meta(settings.index_dir)
-    vectors = resolve_encoder(settings, (meta or {}).get("model_name")).encode_passages([index_text(r) for r in recs])
+    records, vectors = records_and_vectors(settings, load_file(folder / "annex.txt").records)
     by_line = {r["line"]: i for i, r in enumerate(records)}
     found: dict[frozenset, str] = {}  # every pair of members of a reported group, with the group's kind
     for g in group_pairs(records, find_pairs(records, vectors, th)):

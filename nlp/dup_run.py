@@ -14,23 +14,34 @@ from nlp.io import read_json, write_json
 DUPLICATES_VERSION = "3"  # bump when the duplicate or tracking rules change: old outputs become stale
 
 
+def index_encoder(settings: Settings):
+    """The encoder that built the search index (the configured one when there is no index yet)."""
+    from nlp.encoder import resolve_encoder
+    from nlp.index import read_index_meta
+
+    meta = read_index_meta(settings.index_dir)
+    return resolve_encoder(settings, (meta or {}).get("model_name"))
+
+
+def records_and_vectors(settings: Settings, recs: list) -> tuple[list[dict], np.ndarray]:
+    """Records as dicts with their embeddings (from the embedding cache when indexed)."""
+    from nlp.index import index_text
+
+    return [r.to_dict() for r in recs], index_encoder(settings).encode_passages([index_text(r) for r in recs])
+
+
 def corpus_and_vectors(settings: Settings, corpus: Path | None = None) -> tuple[list[dict], np.ndarray]:
     """Records of the corpus with their embeddings (from the index; encoded if the corpus differs)."""
     from nlp.corpus import read_corpus
-    from nlp.encoder import resolve_encoder
-    from nlp.index import index_text, read_index_meta
 
-    path = corpus or settings.corpus
-    recs = read_corpus(path)
-    records = [r.to_dict() for r in recs]
-    meta = read_index_meta(settings.index_dir)
-    encoder = resolve_encoder(settings, (meta or {}).get("model_name"))
-    vectors = encoder.encode_passages([index_text(r) for r in recs])  # from the embedding cache when indexed
-    return records, vectors
+    return records_and_vectors(settings, read_corpus(corpus or settings.corpus))
 
 
 def run_duplicates(settings: Settings, corpus: Path | None = None, th: Thresholds | None = None) -> dict[str, Any]:
-    records, vectors = corpus_and_vectors(settings, corpus)
+    return duplicate_report(*corpus_and_vectors(settings, corpus), th)
+
+
+def duplicate_report(records: list[dict], vectors: np.ndarray, th: Thresholds | None = None) -> dict[str, Any]:
     pairs = find_pairs(records, vectors, th)
     groups = group_pairs(records, pairs)
     counts: dict[str, int] = {}
@@ -51,10 +62,10 @@ def write_duplicates(settings: Settings) -> tuple[Path, bool]:
         old = read_json(out)
         if old.get("corpus_sha256") == sha and old.get("thresholds") == th and old.get("version") == DUPLICATES_VERSION:
             return out, False
-    res = run_duplicates(settings)
     from nlp.track import track
 
-    records, vectors = corpus_and_vectors(settings)
+    records, vectors = corpus_and_vectors(settings)  # read and embedded once for both
+    res = duplicate_report(records, vectors)
     res["tracking"] = [{"informes": list(t.informes), "summary": t.summary, "timelines": t.timelines}
                        for t in track(records, vectors)]
     res["corpus_sha256"] = sha
@@ -65,13 +76,8 @@ def write_duplicates(settings: Settings) -> tuple[Path, bool]:
 
 
 def run_check(settings: Settings, rows: list[dict], column: str = "texto") -> list[dict[str, Any]]:
-    from nlp.encoder import resolve_encoder
-    from nlp.index import read_index_meta
-
     records, vectors = corpus_and_vectors(settings)
     texts = [str(r.get(column) or "") for r in rows]
-    meta = read_index_meta(settings.index_dir)
-    encoder = resolve_encoder(settings, (meta or {}).get("model_name"))
-    new_vec = encoder.encode_passages([t or " " for t in texts])
+    new_vec = index_encoder(settings).encode_passages([t or " " for t in texts])
     found = check_new(records, vectors, texts, new_vec)
     return [{**row, "duplicates": f} for row, f in zip(rows, found)]

@@ -200,10 +200,11 @@ def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> P
             return None
         flags.append("linked_by_entity_mismatch")
     ratio = fuzz.ratio(pa.norm, pb.norm)
-    if ratio >= th.near_ratio and names_swapped(pa.text, pb.text):  # same template, another place or body
-        return None
-    if ratio >= th.near_ratio and fuzz.token_set_ratio(pa.norm, pb.norm) >= th.near_token_set:
-        return Pair(0, 0, "near", ratio / 100.0, ratio, cosine, flags)
+    if ratio >= th.near_ratio:
+        if names_swapped(pa.text, pb.text):  # same template, another place or body
+            return None
+        if fuzz.token_set_ratio(pa.norm, pb.norm) >= th.near_token_set:
+            return Pair(0, 0, "near", ratio / 100.0, ratio, cosine, flags)
     cross = pa.source != pb.source
     if cosine is not None and cosine >= (th.semantic_cross_cosine if cross and "different_states" not in flags
                                          else th.semantic_cosine):
