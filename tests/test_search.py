@@ -42,6 +42,18 @@ def test_quality_on_blind_questions_does_not_regress(searcher):
     assert evaluate_states(searcher, queries)["f1"] >= 0.50
 
 
+def test_quality_on_second_blind_set_does_not_regress(searcher):
+    """20 more blind questions (README): hybrid nDCG@10 0.637, lexical 0.658, states F1 0.623."""
+    from nlp.search_eval import DEFAULT_QUERIES
+
+    queries = load_queries(DEFAULT_QUERIES.with_name("search_queries_dev.json"))
+    assert len(queries) == 20
+    ranking = evaluate_ranking(searcher, queries)
+    assert ranking["hybrid"]["ndcg@10"] >= 0.60 and ranking["lexical"]["ndcg@10"] >= 0.60
+    assert ranking["hybrid"]["ndcg@10"] > ranking["dense"]["ndcg@10"]
+    assert evaluate_states(searcher, queries)["f1"] >= 0.58
+
+
 def test_generic_thesaurus_tier_expands_lexical_query_only():
     """Broad groups weigh half in BM25 and stay out of the dense query (measured: they hurt dense)."""
     from nlp.search import dense_query_text, generic_query_tokens, lexical_query_tokens
