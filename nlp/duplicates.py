@@ -128,9 +128,13 @@ def objects_swapped(a: str, b: str) -> bool:
     return _swapped(a, b, objects=True)
 
 
+def _is_name(word: str, folded: str, opens: bool) -> bool:
+    """A capitalised word that does not open a sentence and is not a stop word ("La", "El")."""
+    return word[0].isupper() and not opens and folded not in stop_words()
+
+
 def _names(words: list[tuple[str, str, bool]]) -> set[str]:
-    stops = stop_words()
-    return {folded for word, folded, opens in words if word[0].isupper() and not opens and folded not in stops}
+    return {folded for word, folded, opens in words if _is_name(word, folded, opens)}
 
 
 def _initials(acronym: str) -> str:
@@ -168,13 +172,13 @@ def names_differ(a: str, b: str) -> bool:
     sentence moves its names ("la Guardia Nacional vigilará el acceso" / "el acceso será vigilado por la
     Guardia Nacional") but keeps them; another body or place makes another acuerdo. Typos of a name and
     glossary/thesaurus equivalents ("SSP" / "Secretaría de Seguridad Pública") do not count."""
-    na, nb = _names(_words(a)), _names(_words(b))
+    wa, wb = _words(a), _words(b)
+    na, nb = _names(wa), _names(wb)
     only_a, only_b = na - nb, nb - na
     only_a = {x for x in only_a if not any(fuzz.ratio(x, y) >= 75 for y in nb)}
     only_b = {y for y in only_b if not any(fuzz.ratio(x, y) >= 75 for x in na)}
     if not only_a or not only_b:
         return False
-    wa, wb = _words(a), _words(b)
     for acr, _, _ in wa + wb:  # an acronym on one side, spelled out on the other
         if acr.isupper() or re.fullmatch(r"[A-Z]+\d", acr):
             spelled = _expanded(acr, wb if fold(acr) in only_a else wa)
@@ -212,16 +216,14 @@ def _verb_like(word: str) -> bool:
 def _swapped(a: str, b: str, objects: bool) -> bool:
     wa, wb = _words(a), _words(b)
     ops = difflib.SequenceMatcher(a=[w[1] for w in wa], b=[w[1] for w in wb], autojunk=False).get_opcodes()
-    stops = stop_words()
+    all_a, all_b = {w[1] for w in wa}, {w[1] for w in wb}
     for op, i1, i2, j1, j2 in ops:
         if op != "replace":
             continue
         sa, sb = wa[i1:i2], wb[j1:j2]
-        named = any(word[0].isupper() and not opens and folded not in stops for word, folded, opens in sa + sb)
-        if not named:
+        if not any(_is_name(*w) for w in sa + sb):
             if not objects:
                 continue
-            all_a, all_b = {w[1] for w in wa}, {w[1] for w in wb}
             # content words, less those the other wording has elsewhere (moved) or misspelt in this slot
             content_a = [f for _, f, _ in sa if _content(f) and f not in all_b
                          and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sb)]
