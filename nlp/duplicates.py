@@ -179,12 +179,12 @@ def names_differ(a: str, b: str) -> bool:
     only_b = {y for y in only_b if not any(fuzz.ratio(x, y) >= 75 for x in na)}
     if not only_a or not only_b:
         return False
-    for acr, _, _ in wa + wb:  # an acronym on one side, spelled out on the other
-        if acr.isupper() or re.fullmatch(r"[A-Z]+\d", acr):
-            spelled = _expanded(acr, wb if fold(acr) in only_a else wa)
-            if spelled and fold(acr) in only_a | only_b:
-                only_a -= spelled | {fold(acr)}
-                only_b -= spelled | {fold(acr)}
+    for acr, folded, _ in wa + wb:  # an acronym ("SPSC", "C5") on one side, spelled out on the other
+        if acr.isupper() and folded in only_a | only_b:
+            spelled = _expanded(acr, wb if folded in only_a else wa)
+            if spelled:
+                only_a -= spelled | {folded}
+                only_b -= spelled | {folded}
     if not only_a or not only_b:
         return False
     fa, fb = fold(a), fold(b)
