@@ -205,10 +205,18 @@ def _content(word: str) -> bool:
     return word.isalpha() and word not in stop_words() and bool(term_lemmas(word))
 
 
-def _verb_like(word: str) -> bool:
-    """A word whose lemma is an infinitive (the lookup lemmatiser has no part of speech to ask)."""
+# a word right after one of these is a noun, whatever its lemma ("los canceles", "el traslado")
+_DETERMINERS = frozenset({"el", "la", "los", "las", "un", "una", "unos", "unas", "del", "al", "este", "esta",
+                          "estos", "estas", "ese", "esa", "esos", "esas", "su", "sus"})
+
+
+def _verb_like(word: str, before: str | None = None) -> bool:
+    """A word whose lemma is an infinitive and that no determiner introduces: the lookup lemmatiser
+    has no part of speech to ask, and reads nouns such as "canceles" as forms of a verb (cancelar)."""
     from nlp.text import term_lemmas
 
+    if before in _DETERMINERS:
+        return False
     lem = term_lemmas(word)
     return bool(lem) and lem[-1].endswith(("ar", "er", "ir"))
 
@@ -224,15 +232,16 @@ def _swapped(a: str, b: str, objects: bool) -> bool:
         if not any(_is_name(*w) for w in sa + sb):
             if not objects:
                 continue
-            # content words, less those the other wording has elsewhere (moved) or misspelt in this slot
-            content_a = [f for _, f, _ in sa if _content(f) and f not in all_b
-                         and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sb)]
-            content_b = [f for _, f, _ in sb if _content(f) and f not in all_a
-                         and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sa)]
+            # content words (with the word before each), less those the other wording has elsewhere
+            # (moved) or misspelt in this slot
+            content_a = [(f, wa[k - 1][1] if k else None) for k, (_, f, _) in enumerate(wa[i1:i2], i1)
+                         if _content(f) and f not in all_b and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sb)]
+            content_b = [(f, wb[k - 1][1] if k else None) for k, (_, f, _) in enumerate(wb[j1:j2], j1)
+                         if _content(f) and f not in all_a and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sa)]
             if not content_a or not content_b or max(len(content_a), len(content_b)) > OBJECT_SWAP_WORDS \
-                    or all(map(_verb_like, content_a)) or all(map(_verb_like, content_b)):
+                    or all(_verb_like(*c) for c in content_a) or all(_verb_like(*c) for c in content_b):
                 continue  # "instaló" / "mantuvo el": another verb for the same act, not another object
-            if len(os.path.commonprefix([" ".join(content_a), " ".join(content_b)])) >= 6:
+            if len(os.path.commonprefix([" ".join(c[0] for c in content_a), " ".join(c[0] for c in content_b)])) >= 6:
                 continue  # "candidaturas" / "candidatos": one word family
         if fuzz.ratio(" ".join(w[1] for w in sa), " ".join(w[1] for w in sb)) >= 75:  # a typo of the same name
             continue
