@@ -114,7 +114,8 @@ def calibrate_reworded(settings, records, vectors, pairs, dev: Path) -> dict[str
     the reworded band; among those settings the development annex (planted rewordings) picks the one with
     the best F1. The blind test annex (tests/data/dup_annex) is never used here."""
     cands = candidate_pairs(records, vectors)
-    floor = score(records, vectors, pairs, Thresholds(reworded_ratio=0.0), cands)["f1"]
+    no_band = Thresholds(reworded_ratio=0.0, reworded_cosine=Thresholds().semantic_cosine)  # the band is a no-op
+    floor = score(records, vectors, pairs, no_band, cands)["f1"]
     rows = []
     for rc, rr in itertools.product(*REWORDED_GRID.values()):
         th = Thresholds(reworded_cosine=rc, reworded_ratio=rr)

@@ -11,7 +11,7 @@ from nlp.config import Settings
 from nlp.duplicates import Thresholds, check_new, find_pairs, group_pairs
 from nlp.io import read_json, write_json
 
-DUPLICATES_VERSION = "5"  # bump when the duplicate or tracking rules change: old outputs become stale
+DUPLICATES_VERSION = "6"  # bump when the duplicate or tracking rules change: old outputs become stale
 
 
 def index_encoder(settings: Settings):

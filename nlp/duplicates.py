@@ -10,8 +10,9 @@ Rules learnt from the hand-judged pairs (tests/data/dup_pairs.csv):
   acompañará …" / "La Comisaría de Tlajomulco acompañará …", "traslado de las boletas" / "del líquido
   indeleble") makes two acuerdos different, unless the two are a typo of each other, another verb,
   one word family or the glossary/thesaurus says they are the same thing ("GN" / "Guardia Nacional");
-- within one informe, an acuerdo entered twice in other words (low ratio, cosine >= 0.93) is a
-  duplicate only if both wordings name the same bodies and places, wherever they stand (calibrated
+- within one informe, an acuerdo entered twice in other words (low ratio, or the same specific
+  numbers, and cosine >= 0.93) is a duplicate only if both wordings name the same bodies and places,
+  wherever they stand, and one is not a future request and the other its past fulfilment (calibrated
   on the judged pairs together with the development annex tests/data/dup_annex_dev);
 - federal meetings are the same only on the same date (and two informes reporting a meeting of
   the same date report the same meeting);
@@ -72,6 +73,24 @@ def numbers_differ(na: frozenset[str] | set[str], nb: frozenset[str] | set[str])
 
 def number_conflict(a: str, b: str) -> bool:
     return numbers_differ(numbers(a), numbers(b))
+
+
+def same_anchor(na: frozenset[str] | set[str], nb: frozenset[str] | set[str]) -> bool:
+    """Both texts give the same specific numbers (a day, a district, a count; a year alone is not
+    specific): two wordings of one acuerdo keep its date and its district ("el 24 de mayo")."""
+    return na == nb and any(n.isdigit() and len(n) != 4 for n in na)
+
+
+_FUTURE_RE = re.compile(r"\w(?:rá|rán|ría|rían)\b")  # solicitará, llevarán, instalaría
+_PAST_RE = re.compile(r"\w(?:ó|aron|ieron)\b")  # atendió, resguardó, acordaron
+
+
+def tenses_clash(a: str, b: str) -> bool:
+    """One text only in the future, the other only in the past: a request and its fulfilment
+    ("solicitará … el resguardo" / "atendió el oficio y resguardó") are two records, not one twice."""
+    ta = {k for k, rx in (("future", _FUTURE_RE), ("past", _PAST_RE)) if rx.search(a.lower())}
+    tb = {k for k, rx in (("future", _FUTURE_RE), ("past", _PAST_RE)) if rx.search(b.lower())}
+    return len(ta) == 1 and len(tb) == 1 and ta != tb
 
 
 _WORD_RE = re.compile(r"\w+")
@@ -187,15 +206,24 @@ def names_differ(a: str, b: str) -> bool:
                 only_b -= spelled | {folded}
     if not only_a or not only_b:
         return False
-    fa, fb = fold(a), fold(b)
-    for g in _equivalence_groups():  # drop the words of terms that name the same thing in both
-        in_a = [t for t in g if mentions(t, a, fa)]
-        in_b = [t for t in g if mentions(t, b, fb)]
-        if in_a and in_b:
-            words = {w for t in in_a + in_b for w in _WORD_RE.findall(fold(t))}
-            only_a -= words
-            only_b -= words
+    ga, gb = _group_words(a), _group_words(b)
+    for g in ga.keys() & gb.keys():  # drop the words of terms that name the same thing in both
+        only_a -= ga[g] | gb[g]
+        only_b -= ga[g] | gb[g]
     return bool(only_a and only_b)
+
+
+@lru_cache(maxsize=65536)
+def _group_words(text: str) -> dict[int, frozenset[str]]:
+    """For each equivalence group the text mentions, the folded words of its terms found there (once
+    per text: the groups are many, and a text is judged against several candidates)."""
+    ft = fold(text)
+    out = {}
+    for k, g in enumerate(_equivalence_groups()):
+        found = [t for t in g if mentions(t, text, ft)]
+        if found:
+            out[k] = frozenset(w for t in found for w in _WORD_RE.findall(fold(t)))
+    return out
 
 
 def _content(word: str) -> bool:
@@ -339,9 +367,12 @@ def judge(pa: Prepared, pb: Prepared, cosine: float | None, th: Thresholds) -> P
         return None
     if cross and "different_states" not in flags:
         need = th.semantic_cross_cosine
-    else:
-        need = th.reworded_cosine if ratio < th.reworded_ratio else th.semantic_cosine
+    else:  # within one informe: a reworded copy changes most words, or keeps the specific numbers
+        reworded = ratio < th.reworded_ratio or same_anchor(pa.nums, pb.nums)
+        need = th.reworded_cosine if reworded else th.semantic_cosine
     if cosine >= need:
+        if not cross and cosine < th.semantic_cosine and tenses_clash(pa.text, pb.text):
+            return None
         if not cross and names_differ(pa.text, pb.text):  # a reworded acuerdo keeps its names
             return None
         return Pair(0, 0, "semantic", float(cosine), ratio, cosine, flags)

@@ -8,7 +8,8 @@ from typer.testing import CliRunner
 from nlp.cli import app
 from nlp.dup_eval import load_pairs, score
 from nlp.dup_run import corpus_and_vectors, run_duplicates
-from nlp.duplicates import Thresholds, names_differ, names_swapped, number_conflict, objects_swapped, word_diff
+from nlp.duplicates import (Thresholds, judge_pair, names_differ, names_swapped, number_conflict, numbers, objects_swapped,
+                            same_anchor, tenses_clash, word_diff)
 from nlp.track import track
 
 runner = CliRunner()
@@ -107,6 +108,27 @@ def test_a_reworded_acuerdo_keeps_its_names():
     assert not names_differ("La GN vigilará la Junta.", "La Junta será vigilada por la Guardia Nacional.")  # glossary
 
 
+def test_a_reworded_acuerdo_that_keeps_its_date_is_one_acuerdo():
+    a = ("La Junta Local Ejecutiva y la Guardia Nacional realizarán un simulacro de traslado de paquetes del CRyT "
+         "de Huamantla al Consejo Distrital el 24 de mayo de 2025.")
+    b = ("El 24 de mayo de 2025, la Guardia Nacional y la JLE llevarán a cabo un ensayo del recorrido de los "
+         "paquetes desde el Centro de Recolección y Traslado de Huamantla hasta el Consejo Distrital.")
+    assert same_anchor(numbers(a), numbers(b))
+    assert not same_anchor(numbers("Se reunirán en 2025."), numbers("Se verán en 2025."))  # a year is not specific
+    assert not same_anchor(numbers(a), numbers(a.replace("24", "25")))
+    rec = {"entidad": "Tlaxcala", "source": "annex.txt", "section": "acuerdos"}
+    ra, rb = {**rec, "texto": a}, {**rec, "texto": b}
+    # wording ratio above the reworded band: without the shared date only a very close cosine would do
+    pair = judge_pair(ra, rb, 0.935, Thresholds())
+    assert pair is not None and pair.kind == "semantic"
+    assert judge_pair(ra, {**rb, "texto": b.replace("El 24 de mayo de 2025, la", "La")}, 0.935, Thresholds()) is None
+    # a request and its fulfilment are two records, whatever they share
+    req = "La Junta Local solicitará por oficio a la SEDENA el resguardo de la bodega de la Junta Distrital 01."
+    done = "La SEDENA atendió el oficio de la Junta Local y resguardó la bodega de la Junta Distrital 01."
+    assert tenses_clash(req, done) and not tenses_clash(a, b)
+    assert judge_pair({**rec, "texto": req}, {**rec, "texto": done}, 0.95, Thresholds()) is None
+
+
 def test_empty_corpus_has_no_duplicates():
     from nlp.duplicates import find_pairs
 
@@ -115,25 +137,25 @@ def test_empty_corpus_has_no_duplicates():
 
 
 def test_blind_annex_with_planted_duplicates(built):
-    """README: on the test annex (75 rows, 29 planted pairs) precision 0.960, recall 0.828; every exact
-    pair, 9 of 10 near pairs (almacén / bodega reads as another object) and 4 of 8 reworded pairs found."""
+    """README: on the test annex (75 rows, 29 planted pairs) precision 1.000, recall 0.897; every exact
+    pair, 9 of 10 near pairs (almacén / bodega reads as another object) and 6 of 8 reworded pairs found."""
     from nlp.dup_eval import score_annex
 
     r = score_annex(built)
     assert r["unplaced_gold_lines"] == [] and r["planted"] == 29
     assert r["per_kind"]["exact"]["found"] == r["per_kind"]["exact"]["pairs"] == 11
-    assert r["per_kind"]["near"]["found"] >= 9 and r["per_kind"]["semantic"]["found"] >= 4
-    assert r["precision"] >= 0.95 and r["hard_negatives_merged"] <= 1
+    assert r["per_kind"]["near"]["found"] >= 9 and r["per_kind"]["semantic"]["found"] >= 6
+    assert r["precision"] >= 0.95 and r["hard_negatives_merged"] == 0
 
 
 def test_development_annex(built):
     """README: on the development annex (85 rows, 32 planted pairs, used to calibrate the within-informe
-    thresholds) precision 0.964, recall 0.844."""
+    thresholds) precision 0.967, recall 0.906."""
     from nlp.dup_eval import DEV_ANNEX, score_annex
 
     r = score_annex(built, DEV_ANNEX)
     assert r["unplaced_gold_lines"] == [] and r["planted"] == 32
-    assert r["precision"] >= 0.95 and r["recall"] >= 0.84
+    assert r["precision"] >= 0.95 and r["recall"] >= 0.90
 
 
 def test_cli_check_gates_data_entry(env_home, tmp_path):
