@@ -81,15 +81,19 @@ def same_anchor(na: frozenset[str] | set[str], nb: frozenset[str] | set[str]) ->
     return na == nb and any(n.isdigit() and len(n) != 4 for n in na)
 
 
-_FUTURE_RE = re.compile(r"\w(?:rá|rán|ría|rían)\b")  # solicitará, llevarán, instalaría
-_PAST_RE = re.compile(r"\w(?:ó|aron|ieron)\b")  # atendió, resguardó, acordaron
+_TENSES = (("future", re.compile(r"\w(?:rá|rán|ría|rían)\b")),  # solicitará, llevarán, instalaría
+           ("past", re.compile(r"\w(?:ó|aron|ieron)\b")))  # atendió, resguardó, acordaron
+
+
+def _tenses(text: str) -> frozenset[str]:
+    low = text.lower()
+    return frozenset(k for k, rx in _TENSES if rx.search(low))
 
 
 def tenses_clash(a: str, b: str) -> bool:
     """One text only in the future, the other only in the past: a request and its fulfilment
     ("solicitará … el resguardo" / "atendió el oficio y resguardó") are two records, not one twice."""
-    ta = {k for k, rx in (("future", _FUTURE_RE), ("past", _PAST_RE)) if rx.search(a.lower())}
-    tb = {k for k, rx in (("future", _FUTURE_RE), ("past", _PAST_RE)) if rx.search(b.lower())}
+    ta, tb = _tenses(a), _tenses(b)
     return len(ta) == 1 and len(tb) == 1 and ta != tb
 
 
@@ -119,16 +123,23 @@ def _equivalence_groups() -> list[list[str]]:
 
 
 @lru_cache(maxsize=65536)
+def _group_terms(text: str) -> dict[int, frozenset[str]]:
+    """For each equivalence group the text mentions, the group's terms found there (once per text: the
+    groups are many, and a text is judged against several candidates)."""
+    ft = fold(text)
+    out = {}
+    for k, g in enumerate(_equivalence_groups()):
+        found = frozenset(t for t in g if mentions(t, text, ft))
+        if found:
+            out[k] = found
+    return out
+
+
 def _same_thing(a: str, b: str) -> bool:
     """Whether one group names something in `a` that `b` lacks and, with another term, something in `b`
     that `a` lacks ("Mesa de Seguridad" / "Mesa de Coordinación", "Guardia Nacional" / "GN")."""
-    fa, fb = fold(a), fold(b)
-    for g in _equivalence_groups():
-        in_a = {t for t in g if mentions(t, a, fa)}
-        in_b = {t for t in g if mentions(t, b, fb)}
-        if in_a - in_b and in_b - in_a:
-            return True
-    return False
+    ga, gb = _group_terms(a), _group_terms(b)
+    return any(ga[g] - gb[g] and gb[g] - ga[g] for g in ga.keys() & gb.keys())
 
 
 def names_swapped(a: str, b: str) -> bool:
@@ -206,24 +217,12 @@ def names_differ(a: str, b: str) -> bool:
                 only_b -= spelled | {folded}
     if not only_a or not only_b:
         return False
-    ga, gb = _group_words(a), _group_words(b)
+    ga, gb = _group_terms(a), _group_terms(b)
     for g in ga.keys() & gb.keys():  # drop the words of terms that name the same thing in both
-        only_a -= ga[g] | gb[g]
-        only_b -= ga[g] | gb[g]
+        words = {w for t in ga[g] | gb[g] for w in _WORD_RE.findall(fold(t))}
+        only_a -= words
+        only_b -= words
     return bool(only_a and only_b)
-
-
-@lru_cache(maxsize=65536)
-def _group_words(text: str) -> dict[int, frozenset[str]]:
-    """For each equivalence group the text mentions, the folded words of its terms found there (once
-    per text: the groups are many, and a text is judged against several candidates)."""
-    ft = fold(text)
-    out = {}
-    for k, g in enumerate(_equivalence_groups()):
-        found = [t for t in g if mentions(t, text, ft)]
-        if found:
-            out[k] = frozenset(w for t in found for w in _WORD_RE.findall(fold(t)))
-    return out
 
 
 def _content(word: str) -> bool:
@@ -249,6 +248,14 @@ def _verb_like(word: str, before: str | None = None) -> bool:
     return bool(lem) and lem[-1].endswith(("ar", "er", "ir"))
 
 
+def _slot_content(words: list[tuple[str, str, bool]], i: int, j: int, other_slot: list[tuple[str, str, bool]],
+                  other_all: set[str]) -> list[tuple[str, str | None]]:
+    """(content word, word before it) of words[i:j], less those the other wording has elsewhere (moved)
+    or misspelt in its slot."""
+    return [(f, words[k - 1][1] if k else None) for k, (_, f, _) in enumerate(words[i:j], i)
+            if _content(f) and f not in other_all and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in other_slot)]
+
+
 def _swapped(a: str, b: str, objects: bool) -> bool:
     wa, wb = _words(a), _words(b)
     ops = difflib.SequenceMatcher(a=[w[1] for w in wa], b=[w[1] for w in wb], autojunk=False).get_opcodes()
@@ -260,12 +267,8 @@ def _swapped(a: str, b: str, objects: bool) -> bool:
         if not any(_is_name(*w) for w in sa + sb):
             if not objects:
                 continue
-            # content words (with the word before each), less those the other wording has elsewhere
-            # (moved) or misspelt in this slot
-            content_a = [(f, wa[k - 1][1] if k else None) for k, (_, f, _) in enumerate(wa[i1:i2], i1)
-                         if _content(f) and f not in all_b and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sb)]
-            content_b = [(f, wb[k - 1][1] if k else None) for k, (_, f, _) in enumerate(wb[j1:j2], j1)
-                         if _content(f) and f not in all_a and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in sa)]
+            content_a = _slot_content(wa, i1, i2, sb, all_b)
+            content_b = _slot_content(wb, j1, j2, sa, all_a)
             if not content_a or not content_b or max(len(content_a), len(content_b)) > OBJECT_SWAP_WORDS \
                     or all(_verb_like(*c) for c in content_a) or all(_verb_like(*c) for c in content_b):
                 continue  # "instaló" / "mantuvo el": another verb for the same act, not another object
