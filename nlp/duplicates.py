@@ -100,15 +100,21 @@ def tenses_clash(a: str, b: str) -> bool:
 _WORD_RE = re.compile(r"\w+")
 
 
-def _words(text: str) -> list[tuple[str, str, bool]]:
-    """(word, folded word, opens a sentence) for each word of a text."""
+Words = tuple[tuple[str, str, bool], ...]
+TYPO_RATIO = 75  # rapidfuzz ratio at which two spellings are one word or name misspelt ("direcotrio")
+
+
+@lru_cache(maxsize=65536)
+def _words(text: str) -> Words:
+    """(word, folded word, opens a sentence) for each word of a text (once per text: a text is compared
+    with several candidates, by the name and object rules both)."""
     out: list[tuple[str, str, bool]] = []
     end = 0
     for m in _WORD_RE.finditer(text):
         opens = not out or any(c in ".:;" for c in text[end:m.start()])
         out.append((m.group(), fold(m.group()), opens))
         end = m.end()
-    return out
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -163,7 +169,7 @@ def _is_name(word: str, folded: str, opens: bool) -> bool:
     return word[0].isupper() and not opens and folded not in stop_words()
 
 
-def _names(words: list[tuple[str, str, bool]]) -> set[str]:
+def _names(words: Words) -> set[str]:
     return {folded for word, folded, opens in words if _is_name(word, folded, opens)}
 
 
@@ -175,7 +181,7 @@ def _initials(acronym: str) -> str:
     return (m.group(1)[:-1] + m.group(1)[-1] * int(m.group(2))).lower() if m.group(2) else m.group(1).lower()
 
 
-def _expanded(acronym: str, words: list[tuple[str, str, bool]]) -> set[str]:
+def _expanded(acronym: str, words: Words) -> set[str]:
     """The folded words of a run of capitalised words (stop words between them allowed) whose initials
     spell the acronym ("SPSC" in "Secretaría de Protección y Seguridad Ciudadana"), or nothing."""
     want = _initials(acronym)
@@ -205,8 +211,8 @@ def names_differ(a: str, b: str) -> bool:
     wa, wb = _words(a), _words(b)
     na, nb = _names(wa), _names(wb)
     only_a, only_b = na - nb, nb - na
-    only_a = {x for x in only_a if not any(fuzz.ratio(x, y) >= 75 for y in nb)}
-    only_b = {y for y in only_b if not any(fuzz.ratio(x, y) >= 75 for x in na)}
+    only_a = {x for x in only_a if not any(fuzz.ratio(x, y) >= TYPO_RATIO for y in nb)}
+    only_b = {y for y in only_b if not any(fuzz.ratio(x, y) >= TYPO_RATIO for x in na)}
     if not only_a or not only_b:
         return False
     for acr, folded, _ in wa + wb:  # an acronym ("SPSC", "C5") on one side, spelled out on the other
@@ -248,12 +254,12 @@ def _verb_like(word: str, before: str | None = None) -> bool:
     return bool(lem) and lem[-1].endswith(("ar", "er", "ir"))
 
 
-def _slot_content(words: list[tuple[str, str, bool]], i: int, j: int, other_slot: list[tuple[str, str, bool]],
+def _slot_content(words: Words, i: int, j: int, other_slot: Words,
                   other_all: set[str]) -> list[tuple[str, str | None]]:
     """(content word, word before it) of words[i:j], less those the other wording has elsewhere (moved)
     or misspelt in its slot."""
     return [(f, words[k - 1][1] if k else None) for k, (_, f, _) in enumerate(words[i:j], i)
-            if _content(f) and f not in other_all and not any(fuzz.ratio(f, g) >= 75 for _, g, _ in other_slot)]
+            if _content(f) and f not in other_all and not any(fuzz.ratio(f, g) >= TYPO_RATIO for _, g, _ in other_slot)]
 
 
 def _swapped(a: str, b: str, objects: bool) -> bool:
@@ -274,7 +280,7 @@ def _swapped(a: str, b: str, objects: bool) -> bool:
                 continue  # "instaló" / "mantuvo el": another verb for the same act, not another object
             if len(os.path.commonprefix([" ".join(c[0] for c in content_a), " ".join(c[0] for c in content_b)])) >= 6:
                 continue  # "candidaturas" / "candidatos": one word family
-        if fuzz.ratio(" ".join(w[1] for w in sa), " ".join(w[1] for w in sb)) >= 75:  # a typo of the same name
+        if fuzz.ratio(" ".join(w[1] for w in sa), " ".join(w[1] for w in sb)) >= TYPO_RATIO:  # a typo of the same name
             continue
         ctx = 2  # words around the swap: a group term may span them ("Mesa de [Seguridad]")
         if not _same_thing(" ".join(w[0] for w in wa[max(0, i1 - ctx):i2 + ctx]),
