@@ -1,11 +1,12 @@
 """State-level answers: which states' acuerdos answer a question, each with its evidence.
 
 The question is searched (hybrid); each of the top DEPTH acuerdos gets a probability of answering
-it from a small logistic model over retrieval signals (gap to the best cosine, BM25 relative to the
+it from a small logistic model over retrieval signals (gap to the best dense score, BM25 relative to the
 best, ranks, share of the question's words it contains). A state answers when one of its acuerdos
-passes the threshold. Model and threshold are calibrated on the hand-judged questions in
-tests/data/search_queries.json by `python -m nlp.search_eval --calibrate --write`, which stores
-them, with their provenance, in nlp/data/states_cut.json."""
+passes the threshold. Model and threshold are calibrated on the training question sets (out-of-fold:
+each set searched with a query adapter fitted on the others) by
+`python -m nlp.search_eval --calibrate --write`, which stores them, with their provenance, in
+nlp/data/states_cut.json."""
 from __future__ import annotations
 
 import json

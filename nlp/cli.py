@@ -141,16 +141,20 @@ def index(
     model: ModelOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if the inputs did not change.")] = False,
 ) -> None:
-    """Build or update the search index (dense faiss + BM25) of the corpus."""
-    from nlp.pipeline import run_index
+    """Build or update the search index (dense faiss + token vectors + BM25) and its query adapter."""
+    from nlp.pipeline import run_search_build
 
     settings = get_settings()
-    meta, rebuilt = run_index(settings, model, force, progress=out)
-    state = "built" if rebuilt else "up to date"
+    meta, _ = run_search_build(settings, model, force, progress=out)
+    state = "built" if meta["index_rebuilt"] else "up to date"
     out.print(f"index {state}: {meta['records']} records, {meta['dense_index']} dense index ({meta['model_name']}), "
               f"BM25 -> {settings.index_dir}", highlight=False)
-    if rebuilt:
+    if meta["index_rebuilt"]:
         out.print(f"encoded {meta['encoded_now']} new texts in {meta['seconds']['encode']} s", highlight=False)
+    adapter = meta.get("adapter")
+    out.print(f"query adapter {'fitted' if meta['adapter_fitted'] else 'up to date'}: {adapter['questions']} "
+              f"hand-judged questions -> {settings.adapter_dir}" if adapter else "query adapter: none (no token vectors, or under 20 judged questions match the corpus)",
+              highlight=False)
 
 
 def _filters(entidad, estatus, informe, section, topic, searcher):

@@ -7,6 +7,8 @@ Environment variables (all optional):
   ACUERDOS_MODELS   folder of built models and indexes (default: $ACUERDOS_HOME/models)
   ACUERDOS_ENCODER  sentence-transformers model name or path (default: the offline e5 build)
   ACUERDOS_GLOSSARY glossary used for query expansion (default: docs/glossary.md)
+  ACUERDOS_SEARCH_TRAINING  hand-judged question files the query adapter learns from, separated by
+                    the path separator (default: the judged set and the three theme sets in tests/data)
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from pathlib import Path
 
 DEFAULT_ENCODER = "intfloat/multilingual-e5-small"
 LOCAL_E5_DIRNAME = "multilingual-e5-small"
+# hand-judged questions the query adapter learns from (the blind sets are never among them)
+SEARCH_TRAINING_FILES = ("search_queries.json", "search_train_a.json", "search_train_b.json", "search_train_c.json")
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,18 @@ class Settings:
     @property
     def local_e5_dir(self) -> Path:
         return self.models / LOCAL_E5_DIRNAME
+
+    @property
+    def adapter_dir(self) -> Path:
+        return self.models / "adapter"
+
+    @property
+    def search_training(self) -> tuple[Path, ...]:
+        env = os.environ.get("ACUERDOS_SEARCH_TRAINING")
+        if env is not None:
+            return tuple(Path(p) for p in env.split(os.pathsep) if p)
+        data = Path(__file__).resolve().parent.parent / "tests" / "data"  # kept in the repo, beside the blind sets
+        return tuple(data / f for f in SEARCH_TRAINING_FILES)
 
     @property
     def labels(self) -> Path:

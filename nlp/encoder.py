@@ -111,19 +111,48 @@ class Encoder:
 
     def _encode_one_query(self, text: str) -> np.ndarray:
         """Latency path for a single query (~3 ms less than encode()); same vector to float precision."""
+        return self._forward_query(text)[0]
+
+    def _forward_query(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
+        """One forward pass of a mean-pooled model: (pooled unit vector, token offsets, token states)."""
         import torch
 
-        prompt_name = self._prompt("query")
-        prompt = (self.model.prompts or {}).get(prompt_name, "") if prompt_name else ""
-        tok = self.model.tokenizer
         with torch.inference_mode():
-            batch = tok([prompt + text.strip()], return_tensors="pt", truncation=True,
-                        max_length=self.model.max_seq_length)
-            hidden = self.model[0].auto_model(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            vec = (hidden * mask).sum(1) / mask.sum(1)
-            vec = torch.nn.functional.normalize(vec, dim=-1)
-        return vec.numpy().astype(np.float32)
+            batch = self.model.tokenizer([self._prompt_text("query") + text.strip()], return_tensors="pt",
+                                         truncation=True, max_length=self.model.max_seq_length,
+                                         return_offsets_mapping=True)
+            offsets = batch.pop("offset_mapping")[0].tolist()
+            hidden = self.model[0].auto_model(**batch).last_hidden_state[0]  # one text: no padding to mask
+            vec = torch.nn.functional.normalize(hidden.mean(0), dim=-1)
+        return vec.numpy().astype(np.float32)[None, :], offsets, hidden.float().numpy()
+
+    def _prompt_text(self, kind: str) -> str:
+        name = self._prompt(kind)
+        return (self.model.prompts or {}).get(name, "") if name else ""
+
+    def token_vectors(self, texts: list[str], kind: str, batch_size: int = 32) -> list[tuple[list[tuple[int, int]], np.ndarray]]:
+        """Per text: (character span of each token in the text, its unit-length contextual vector),
+        prompt and special tokens left out; texts past the model's length are truncated."""
+        prompt = self._prompt_text(kind)
+        texts = [t.strip() for t in texts]
+        out = self.model.encode([prompt + t for t in texts], output_value="token_embeddings", batch_size=batch_size,
+                                convert_to_numpy=False, show_progress_bar=False)
+        tok = self.model.tokenizer
+        result = []
+        for text, emb in zip(texts, out):
+            enc = tok(prompt + text, truncation=True, max_length=self.model.max_seq_length, return_offsets_mapping=True)
+            result.append(_text_tokens(enc["offset_mapping"], emb.float().numpy(), len(prompt)))
+        return result
+
+    def query_with_tokens(self, text: str) -> tuple[np.ndarray, list[tuple[int, int]], np.ndarray]:
+        """(pooled query vector, token spans, token vectors) from one forward pass when the model is
+        mean-pooled (the query latency path), else from two calls."""
+        if not self._mean_pooled():
+            spans, vecs = self.token_vectors([text], "query")[0]
+            return self.encode_queries([text])[0], spans, vecs
+        vec, offsets, hidden = self._forward_query(text)
+        spans, vecs = _text_tokens(offsets, hidden, len(self._prompt_text("query")))
+        return vec[0], spans, vecs
 
     def encode_passages(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         """Embeddings of passages, from the cache when the same model saw the same text."""
@@ -171,6 +200,15 @@ class Encoder:
                  fingerprint=np.array(self.fingerprint))
         atomic_write_bytes(f, buf.getvalue())
         self._cache_dirty = False
+
+
+def _text_tokens(offsets, vectors: np.ndarray, prompt_len: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Keep the tokens that cover characters of the text itself (not the prompt, not <s> / </s>)."""
+    keep = [i for i, (a, b) in enumerate(offsets) if b > a and a >= prompt_len - 1 and b > prompt_len]
+    vecs = vectors[keep].astype(np.float32)
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    spans = [(max(0, offsets[i][0] - prompt_len), offsets[i][1] - prompt_len) for i in keep]
+    return spans, vecs
 
 
 def resolve_encoder(settings: Settings, name: str | None = None, build: bool = True) -> Encoder:

@@ -17,9 +17,10 @@ import numpy as np
 from nlp import __version__
 from nlp.errors import StaleArtefactError
 from nlp.io import read_json, write_json
+from nlp.late import LATE_MAX_RECORDS, pack
 from nlp.record import Record
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"  # 2: token vectors for late interaction
 LEXICAL_VERSION = "spacy-es-lookup-lemmas-1"
 # Up to this many records the dense index is exact (IndexFlatIP); above it, HNSW. Measured by
 # `python benchmarks/bench_search.py` on this 2-core machine: at 100,000 records exact search keeps
@@ -47,6 +48,8 @@ class SearchIndex:
     dense: Any  # faiss index
     lexical: Any  # bm25s.BM25
     path: Path | None = None
+    tokens: np.ndarray | None = None  # float16 token vectors of every record, stacked (nlp.late)
+    token_offsets: np.ndarray | None = None  # record i owns tokens[token_offsets[i]:token_offsets[i + 1]]
     _vectors: np.ndarray | None = field(default=None, repr=False)
 
     @property
@@ -98,9 +101,13 @@ def build_index(records: list[Record], corpus_sha256: str, encoder, out_dir: Pat
     vectors = encoder.encode_passages(texts, show_progress=progress is not None)
     t_encode = time.perf_counter() - t0
     dense, kind = make_dense(vectors, kind)
+    late = len(records) <= LATE_MAX_RECORDS
+    if late:
+        tok_vectors, tok_offsets = pack((v for _, v in encoder.token_vectors(texts, "passage")), vectors.shape[1])
+    t_tokens = time.perf_counter() - t0 - t_encode
     tokens = lemmas_many(texts)
     lexical = make_lexical(tokens)
-    t_build = time.perf_counter() - t0 - t_encode
+    t_build = time.perf_counter() - t0 - t_encode - t_tokens
     meta = {
         "kind": "acuerdos-search-index",
         "index_version": INDEX_VERSION,
@@ -114,8 +121,9 @@ def build_index(records: list[Record], corpus_sha256: str, encoder, out_dir: Pat
         "dense_index": kind,
         "hnsw": {"M": HNSW_M, "efConstruction": HNSW_EF_CONSTRUCTION, "efSearch": HNSW_EF_SEARCH} if kind == "hnsw" else None,
         "lexical": LEXICAL_VERSION,
+        "late_interaction": {"token_vectors": int(tok_offsets[-1])} if late else None,
         "encoded_now": int(getattr(encoder, "last_encoded", len(texts))),
-        "seconds": {"encode": round(t_encode, 3), "index": round(t_build, 3)},
+        "seconds": {"encode": round(t_encode, 3), "token_vectors": round(t_tokens, 3), "index": round(t_build, 3)},
         "versions": _versions(),
     }
     out_dir = Path(out_dir)
@@ -124,6 +132,9 @@ def build_index(records: list[Record], corpus_sha256: str, encoder, out_dir: Pat
     try:
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         lexical.save(str(tmp / "bm25"), show_progress=False)
+        if late:
+            np.save(tmp / "tokens.npy", tok_vectors)
+            np.save(tmp / "token_offsets.npy", tok_offsets)
         with open(tmp / "records.jsonl", "w", encoding="utf-8") as fh:
             for r in records:
                 d = r.to_dict()
@@ -197,10 +208,17 @@ def load_index(path: Path, *, corpus_sha256: str | None = None, model_fingerprin
         lexical = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
         with open(path / "records.jsonl", encoding="utf-8") as fh:
             records = [json.loads(line) for line in fh if line.strip()]
+        tokens = offsets = None
+        if meta.get("late_interaction"):
+            tokens = np.load(path / "tokens.npy", allow_pickle=False)
+            offsets = np.load(path / "token_offsets.npy", allow_pickle=False)
+            if len(offsets) != len(records) + 1 or offsets[-1] != len(tokens) or tokens.shape[1:] != (meta.get("dim"),):
+                raise ValueError("token vectors disagree with the records")
     except Exception as exc:  # noqa: BLE001 - any unreadable part means a corrupted index
         raise StaleArtefactError(f"search index at {path} is corrupted ({type(exc).__name__})", hint=HINT) from None
     if not (dense.ntotal == len(records) == meta.get("records")):
         raise StaleArtefactError(f"search index at {path} is corrupted (record counts disagree)", hint=HINT)
     if hasattr(dense, "hnsw"):
         dense.hnsw.efSearch = HNSW_EF_SEARCH
-    return SearchIndex(meta=meta, records=records, dense=dense, lexical=lexical, path=path)
+    return SearchIndex(meta=meta, records=records, dense=dense, lexical=lexical, path=path, tokens=tokens,
+                       token_offsets=offsets)

@@ -112,8 +112,9 @@ def run_build(settings: Settings, console=None) -> BuildSummary:
                          + ("" if trained else " (up to date)"), str(settings.topic_model_dir)))
         tpath, classified = classify_corpus(settings)
         done(StageResult("classify", "topics predicted" if classified else "up to date", str(tpath)))
-        meta, rebuilt = run_index(settings, progress=console)
-        done(StageResult("index", f"{meta['records']} records, {meta['dense_index']} + BM25"
+        meta, rebuilt = run_search_build(settings, progress=console)
+        adapter = f", query adapter ({meta['adapter']['questions']} questions)" if meta["adapter"] else ""
+        done(StageResult("index", f"{meta['records']} records, {meta['dense_index']} + BM25{adapter}"
                          + ("" if rebuilt else " (up to date)"), str(settings.index_dir)))
         from nlp.dup_run import write_duplicates
 
@@ -139,7 +140,44 @@ def run_index(settings: Settings, model: str | None = None, force: bool = False,
     return build_index(records, sha, encoder, settings.index_dir, progress=progress), True
 
 
-def open_searcher(settings: Settings, model: str | None = None):
+def run_search_build(settings: Settings, model: str | None = None, force: bool = False, progress=None) -> tuple[dict, bool]:
+    """The index, then the query adapter fitted on it: everything `search` and `states` need."""
+    meta, rebuilt = run_index(settings, model, force, progress)
+    adapter_meta, fitted = run_adapter(settings, force=force or rebuilt)
+    meta = {**meta, "adapter": adapter_meta, "index_rebuilt": rebuilt, "adapter_fitted": fitted}
+    return meta, rebuilt or fitted
+
+
+def run_adapter(settings: Settings, force: bool = False) -> tuple[dict | None, bool]:
+    """Fit the query adapter (nlp.adapter) when missing or stale; (meta or None, fitted now)."""
+    import time
+
+    from nlp import adapter as qa
+    from nlp.search_eval import load_queries
+
+    searcher = open_searcher(settings, with_adapter=False)
+    want = qa.inputs(searcher.index.meta, settings.search_training, settings.glossary)
+    meta = qa.read_meta(settings.adapter_dir)
+    if not force and meta and meta.get("inputs") == want:
+        return meta, False
+    questions = [q for p in settings.search_training if p.exists() for q in load_queries(p)]
+    t0 = time.perf_counter()
+    fitted, n = qa.fit_searcher(searcher, questions)
+    if fitted is None:
+        if settings.adapter_dir.exists():
+            import shutil
+
+            shutil.rmtree(settings.adapter_dir)  # a stale adapter must not outlive its inputs
+        return None, False
+    meta = {"kind": "acuerdos-query-adapter", "inputs": want, "questions": n,
+            "hyperparameters": {"epochs": qa.EPOCHS, "learning_rate": qa.LEARNING_RATE, "l2": qa.L2,
+                                "temperature": qa.TEMPERATURE, "seed": qa.SEED},
+            "seconds": round(time.perf_counter() - t0, 1)}
+    qa.write(fitted, settings.adapter_dir, meta)
+    return meta, True
+
+
+def open_searcher(settings: Settings, model: str | None = None, with_adapter: bool = True):
     """The index checked against the current corpus and the query model, ready to search."""
     from nlp.encoder import resolve_encoder
     from nlp.index import load_index, read_index_meta
@@ -155,7 +193,13 @@ def open_searcher(settings: Settings, model: str | None = None):
         for r in index.records:
             if r["id"] in topics:
                 r["topic"] = topics[r["id"]]
-    return Searcher(index, encoder, str(settings.glossary))
+    adapter = None
+    if with_adapter and model in (None, index.meta.get("model_name")):
+        from nlp import adapter as qa
+
+        adapter = qa.load(settings.adapter_dir, qa.inputs(index.meta, settings.search_training, settings.glossary),
+                          int(index.meta["dim"]))
+    return Searcher(index, encoder, str(settings.glossary), adapter=adapter)
 
 
 def _topic_map(settings: Settings) -> dict[str, str]:

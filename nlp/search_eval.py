@@ -1,10 +1,11 @@
 """Search quality on the hand-judged questions (tests/data/search_queries.json): nDCG@10 and
-recall@10 per mode, state-set precision/recall/F1 for `states`, and calibration of its cut.
-The blind questions (tests/data/search_queries_heldout.json, written by a judge who never saw the
-thesaurus) are scored separately and never used to fit the cut: they estimate how search does on
-questions it was not tuned for.
+recall@10 per mode, state-set precision/recall/F1 for `states`, calibration of its cut on the
+training question sets, and agreement between two judges.
+The blind questions (tests/data/search_queries_heldout.json, search_queries_dev.json) are scored
+separately and never used to fit anything: they estimate how search does on questions it was not
+tuned for.
 
-    python -m nlp.search_eval [--calibrate]
+    python -m nlp.search_eval [--calibrate] [--heldout FILE] [--heldout FILE --agreement FILE2]
 """
 from __future__ import annotations
 
@@ -74,6 +75,32 @@ def evaluate_states(searcher: Searcher, queries: list[dict], cut: Cut | None = N
     return {"precision": sum(ps) / n, "recall": sum(rs) / n, "f1": sum(fs) / n}
 
 
+def judge_agreement(gold: list[dict], other: list[dict], draws: int = 50) -> dict[str, float]:
+    """How far a second judge's answers agree with the first's, on the questions both judged: the
+    state-set P/R/F1 and nDCG@10 that a perfect system copying the second judge would score (their
+    grades say nothing about order within a grade, so ties are shuffled, `draws` times, seed 0)."""
+    import random
+
+    rng = random.Random(0)
+    by_qid = {q["qid"]: q for q in other}
+    prf, nd = [], []
+    for q in gold:
+        o = by_qid.get(q["qid"])
+        if o is None:
+            continue
+        prf.append(set_prf(_gold_states(o), _gold_states(q)))
+        items = list(o["relevant"].items())
+        scores = []
+        for _ in range(draws):
+            rng.shuffle(items)
+            scores.append(ndcg_at([d for d, _ in sorted(items, key=lambda x: -x[1])], q["relevant"]))
+        nd.append(sum(scores) / draws)
+    if not prf:
+        return {"questions": 0}
+    p, r, f = np.mean(prf, axis=0).tolist()
+    return {"questions": len(prf), "precision": p, "recall": r, "f1": f, "ndcg@10": float(np.mean(nd))}
+
+
 THRESHOLDS = [round(x, 2) for x in np.arange(0.30, 0.96, 0.05)]
 
 
@@ -99,20 +126,43 @@ def _state_prf(item, cut: Cut) -> tuple[float, float, float]:
     return set_prf(pred, gold)
 
 
-def calibrate(searcher: Searcher, queries: list[dict]) -> tuple[Cut, dict[str, Any]]:
-    """Fit the relevance model on all judged questions; report leave-one-question-out figures."""
-    data = []
-    for q in queries:
-        hits = candidate_hits(searcher, q["query"])
-        X = hit_features(q["query"], hits, searcher.glossary_path)
-        y = np.array([1 if q["relevant"].get(h.record["id"], 0) >= 2 else 0 for h in hits])
-        data.append((X, y, [h.record["entidad"] for h in hits], _gold_states(q)))
-    idx = list(range(len(queries)))
-    full = _fit_cut(data, idx)
-    loo = [_state_prf(data[i], _fit_cut(data, [j for j in idx if j != i])) for i in idx]
+def _cut_data(searcher: Searcher, q: dict):
+    hits = candidate_hits(searcher, q["query"])
+    X = hit_features(q["query"], hits, searcher.glossary_path)
+    y = np.array([1 if q["relevant"].get(h.record["id"], 0) >= 2 else 0 for h in hits])
+    return X, y, [h.record["entidad"] for h in hits], _gold_states(q)
+
+
+def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list]:
+    """Retrieval features of each set's questions, searched with a query adapter fitted on the other
+    sets only: the cut must learn how much to trust dense ranks on questions the adapter never saw."""
+    from nlp import adapter as qa
+
+    saved = searcher.adapter
+    out = {}
+    try:
+        for name in sets:
+            searcher.adapter, _ = qa.fit_searcher(searcher, [q for n, qs in sets.items() if n != name for q in qs])
+            out[name] = [_cut_data(searcher, q) for q in sets[name]]
+    finally:
+        searcher.adapter = saved
+    return out
+
+
+def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dict[str, Any]]:
+    """Fit the relevance model on the out-of-fold features of every training set; report, per set,
+    the state F1 of a cut fitted on the other sets (leave-one-set-out)."""
+    data = out_of_fold_data(searcher, sets)
+    pool = [d for items in data.values() for d in items]
+    full = _fit_cut(pool, list(range(len(pool))))
+    loso = {}
+    for name, items in data.items():
+        others = [d for n, its in data.items() if n != name for d in its]
+        cut = _fit_cut(others, list(range(len(others))))
+        loso[name] = dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, cut) for d in items], axis=0).tolist()))
     report = {
-        "in_sample": dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, full) for d in data], axis=0).tolist())),
-        "leave_one_question_out": dict(zip(("precision", "recall", "f1"), np.mean(loo, axis=0).tolist())),
+        "out_of_fold": dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, full) for d in pool], axis=0).tolist())),
+        "leave_one_set_out": loso,
         "threshold": full.threshold,
     }
     return full, report
@@ -125,15 +175,23 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--queries", type=Path, default=DEFAULT_QUERIES)
     ap.add_argument("--heldout", type=Path, default=HELDOUT_QUERIES, help="blind questions, scored but never fitted")
-    ap.add_argument("--calibrate", action="store_true", help="refit the states relevance model (leave-one-out report)")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="refit the states relevance model on the training question sets (out-of-fold adapters)")
     ap.add_argument("--write", action="store_true", help="with --calibrate: store the model in nlp/data/states_cut.json")
+    ap.add_argument("--agreement", type=Path, help="a second judge's answers: compare them with --heldout's judge")
     args = ap.parse_args(argv)
+    if args.agreement:
+        print(json.dumps(judge_agreement(load_queries(args.heldout), load_queries(args.agreement)), indent=2))
+        return 0
     searcher = open_searcher(get_settings())
     queries = load_queries(args.queries)
     result: dict[str, Any] = {"queries": len(queries), "ranking": evaluate_ranking(searcher, queries)}
     cut = None  # the stored one
     if args.calibrate:
-        cut, report = calibrate(searcher, queries)
+        from nlp.config import get_settings as _settings
+
+        files = [p for p in _settings().search_training if p.exists()]
+        cut, report = calibrate(searcher, {p.name: load_queries(p) for p in files})
         result["states_calibration"] = report
         if args.write:
             from datetime import date
@@ -143,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             write_json(Path(__file__).resolve().parent / "data" / "states_cut.json", {
                 "features": list(FEATURES), "coef": list(cut.coef), "intercept": cut.intercept,
                 "threshold": cut.threshold,
-                "provenance": {"queries": str(args.queries.name), "queries_sha256": sha256_file(args.queries),
+                "provenance": {"questions": {p.name: sha256_file(p) for p in files},
                                "command": "python -m nlp.search_eval --calibrate --write",
                                "date": date.today().isoformat(), **report}})
             from nlp.answers import default_cut

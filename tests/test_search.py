@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -18,40 +19,55 @@ runner = CliRunner()
 
 
 def test_quality_on_judged_questions_does_not_regress(searcher):
-    """Measured on 32 judged questions (README): hybrid nDCG@10 0.796, states F1 0.759 in sample."""
+    """32 judged questions (README), in sample since the query adapter learns from them: hybrid nDCG@10
+    0.925, dense 0.965, states F1 0.875 (with an adapter fitted without them: hybrid 0.896)."""
     queries = load_queries()
     ranking = evaluate_ranking(searcher, queries)
-    assert ranking["hybrid"]["ndcg@10"] >= 0.75
+    assert ranking["hybrid"]["ndcg@10"] >= 0.88
     assert ranking["lexical"]["ndcg@10"] >= 0.70
-    assert ranking["dense"]["ndcg@10"] >= 0.58
-    assert ranking["hybrid"]["ndcg@10"] > ranking["dense"]["ndcg@10"]
+    assert ranking["dense"]["ndcg@10"] >= 0.90
     states = evaluate_states(searcher, queries)
-    assert states["f1"] >= 0.70
+    assert states["f1"] >= 0.83
 
 
 def test_quality_on_blind_questions_does_not_regress(searcher):
-    """16 questions written blind to the thesaurus (README): hybrid nDCG@10 0.531, states F1 0.531.
-    Before the generic thesaurus tier they scored 0.454 and 0.461."""
+    """16 blind questions, never fitted (README): hybrid nDCG@10 0.572, dense 0.591 (0.436 before late
+    interaction and the adapter), lexical 0.499, states F1 0.577."""
     from nlp.search_eval import HELDOUT_QUERIES
 
     queries = load_queries(HELDOUT_QUERIES)
     assert len(queries) == 16
     ranking = evaluate_ranking(searcher, queries)
-    assert ranking["hybrid"]["ndcg@10"] >= 0.50
+    assert ranking["hybrid"]["ndcg@10"] >= 0.54
     assert ranking["hybrid"]["ndcg@10"] > ranking["lexical"]["ndcg@10"] > 0.45
-    assert evaluate_states(searcher, queries)["f1"] >= 0.50
+    assert ranking["dense"]["ndcg@10"] >= 0.55
+    assert evaluate_states(searcher, queries)["f1"] >= 0.54
 
 
 def test_quality_on_second_blind_set_does_not_regress(searcher):
-    """20 more blind questions (README): hybrid nDCG@10 0.637, lexical 0.658, states F1 0.623."""
+    """20 more blind questions, never fitted (README): hybrid nDCG@10 0.724, lexical 0.658, dense 0.769,
+    states F1 0.665."""
     from nlp.search_eval import DEFAULT_QUERIES
 
     queries = load_queries(DEFAULT_QUERIES.with_name("search_queries_dev.json"))
     assert len(queries) == 20
     ranking = evaluate_ranking(searcher, queries)
-    assert ranking["hybrid"]["ndcg@10"] >= 0.60 and ranking["lexical"]["ndcg@10"] >= 0.60
-    assert ranking["hybrid"]["ndcg@10"] > ranking["dense"]["ndcg@10"]
-    assert evaluate_states(searcher, queries)["f1"] >= 0.58
+    assert ranking["hybrid"]["ndcg@10"] >= 0.69 and ranking["lexical"]["ndcg@10"] >= 0.60
+    assert ranking["dense"]["ndcg@10"] >= 0.73
+    assert evaluate_states(searcher, queries)["f1"] >= 0.62
+
+
+@pytest.mark.parametrize("name", ["search_train_a", "search_train_b", "search_train_c"])
+def test_quality_on_helper_question_sets(searcher, name):
+    """90 questions by three more judges, training data of the query adapter (README gives their
+    leave-one-set-out figures); in sample, dense search must fit them."""
+    from nlp.search_eval import DEFAULT_QUERIES
+
+    queries = load_queries(DEFAULT_QUERIES.with_name(f"{name}.json"))
+    assert len(queries) == 30
+    ranking = evaluate_ranking(searcher, queries)
+    assert ranking["dense"]["ndcg@10"] >= 0.80 and ranking["hybrid"]["ndcg@10"] >= 0.55
+    assert ranking["dense"]["ndcg@10"] > ranking["lexical"]["ndcg@10"]
 
 
 def test_generic_thesaurus_tier_expands_lexical_query_only():
@@ -117,6 +133,11 @@ def test_index_refuses_stale_foreign_or_corrupted(built, tmp_path):
     (broken / "dense.faiss").write_bytes(b"not a faiss index")
     with pytest.raises(StaleArtefactError, match="corrupted"):
         load_index(broken)
+    shutil.copy(built.index_dir / "dense.faiss", broken / "dense.faiss")
+    np.save(broken / "token_offsets.npy", np.arange(5))
+    with pytest.raises(StaleArtefactError, match="corrupted"):
+        load_index(broken)
+    assert meta["late_interaction"]["token_vectors"] > 278
     assert meta["model_name"] == "intfloat/multilingual-e5-small" and meta["records"] == 278
 
 
@@ -169,3 +190,60 @@ def test_acronym_that_is_a_spanish_word_expands_only_in_capitals():
     assert "personal de campo" not in expansions("¿dónde se usaron botones de pánico?")
     assert "personal de campo" in expansions("seguridad para los SE")
     assert "pulseras de pánico" in expansions("¿dónde se usaron botones de pánico?")
+
+
+def test_query_tokens_from_one_pass_match_the_encoder(built):
+    """The latency path (one forward pass) gives the same pooled vector and token vectors."""
+    from nlp.encoder import resolve_encoder
+
+    enc = resolve_encoder(built)
+    text = "¿En qué estados se acordó la custodia del CRyT?"
+    vec, spans, toks = enc.query_with_tokens(text)
+    spans2, toks2 = enc.token_vectors([text], "query")[0]
+    assert spans == spans2 and np.abs(toks - toks2).max() < 1e-4
+    assert float(vec @ enc.encode_queries([text])[0]) > 0.9999
+    pieces = [text[a:b].strip() for a, b in spans]
+    assert "custodia" in pieces and pieces[-1] == "?" and "query" not in "".join(pieces)  # prompt left out
+
+
+def test_late_interaction_matches_each_query_word(built):
+    """MaxSim keeps a specific concept that the pooled vector blurs: the record that says 'pulseras de
+    pánico' outranks the rest for 'botones de pánico' by token matching alone."""
+    from nlp.encoder import resolve_encoder
+    from nlp.late import maxsim, pack, query_rows
+    from nlp.search import QUESTION_WORDS
+
+    enc = resolve_encoder(built)
+    docs = ["Se entregaron pulseras de pánico al personal del INE en Huitzilac.",
+            "Se realizaron recorridos de seguridad en la zona serrana.",
+            "Remitir el directorio de enlaces de la Fiscalía."]
+    vectors, offsets = pack((v for _, v in enc.token_vectors(docs, "passage")), 384)
+    assert offsets.tolist()[0] == 0 and offsets[-1] == len(vectors)
+    text = "¿En qué estados se usaron botones de pánico?"
+    _, spans, toks = enc.query_with_tokens(text)
+    rows = query_rows(text, spans, QUESTION_WORDS)
+    kept = " ".join(text[a:b].strip() for a, b in (spans[i] for i in rows))
+    assert "pánico" in kept.replace(" ", "") and "bot" in kept
+    assert "estados" not in kept and "qué" not in kept and "?" not in kept
+    scores = maxsim(toks[rows], vectors, offsets, np.arange(3))
+    assert scores.argmax() == 0 and scores[0] - scores[1:].max() > 0.05
+    # a record without tokens scores 0, and the others keep their scores
+    v2, o2 = pack([vectors[: offsets[1]], np.zeros((0, 384)), vectors[offsets[1]:offsets[2]]], 384)
+    s2 = maxsim(toks[rows], v2, o2, np.array([2, 1, 0]))
+    assert s2[1] == 0.0 and abs(s2[0] - scores[1]) < 1e-5 and abs(s2[2] - scores[0]) < 1e-5
+
+
+def test_judge_agreement_measures_the_human_ceiling():
+    """Two judges on the same 36 questions (README): state-set F1 0.887 / 0.905, nDCG@10 0.910 / 0.935."""
+    from nlp.search_eval import DEFAULT_QUERIES, HELDOUT_QUERIES, judge_agreement
+
+    same = [{"qid": "a", "relevant": {"x": 2, "y": 1}, "states": ["Morelos", "Nacional"]}]
+    assert judge_agreement(same, same) == {"questions": 1, "precision": 1.0, "recall": 1.0, "f1": 1.0, "ndcg@10": 1.0}
+    other = [{"qid": "a", "relevant": {"z": 2}, "states": ["Puebla"]}, {"qid": "b", "relevant": {}, "states": []}]
+    assert judge_agreement(same, other) == {"questions": 1, "precision": 0.0, "recall": 0.0, "f1": 0.0, "ndcg@10": 0.0}
+    second = load_queries(DEFAULT_QUERIES.with_name("search_rejudged.json"))
+    blind = judge_agreement(load_queries(HELDOUT_QUERIES), second)
+    dev = judge_agreement(load_queries(DEFAULT_QUERIES.with_name("search_queries_dev.json")), second)
+    assert blind["questions"] == 16 and dev["questions"] == 20
+    assert 0.85 < blind["f1"] < 0.93 and 0.87 < dev["f1"] < 0.94
+    assert 0.88 < blind["ndcg@10"] < 0.95 and 0.90 < dev["ndcg@10"] < 0.96
