@@ -188,9 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {"queries": len(queries), "ranking": evaluate_ranking(searcher, queries)}
     cut = None  # the stored one
     if args.calibrate:
-        from nlp.config import get_settings as _settings
-
-        files = [p for p in _settings().search_training if p.exists()]
+        files = [p for p in get_settings().search_training if p.exists()]
         cut, report = calibrate(searcher, {p.name: load_queries(p) for p in files})
         result["states_calibration"] = report
         if args.write:
