@@ -116,24 +116,13 @@ def fit_searcher(searcher, questions: list[dict[str, Any]], epochs: int = EPOCHS
 
 
 def write(adapter: QueryAdapter, out_dir: Path, meta: dict[str, Any]) -> None:
-    """Folder written beside its final place, then renamed into it."""
-    import shutil
-    import tempfile
+    from nlp.io import write_folder, write_json
 
-    from nlp.io import write_json
-
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    def fill(tmp: Path) -> None:
         np.save(tmp / "adapter.npy", adapter.weight.astype(np.float32))
         write_json(tmp / "meta.json", meta)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    write_folder(out_dir, fill)
 
 
 def read_meta(path: Path) -> dict[str, Any] | None:

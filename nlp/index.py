@@ -3,9 +3,6 @@ their spaCy lemmas, persisted side by side with the record metadata and what bui
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -16,7 +13,7 @@ import numpy as np
 
 from nlp import __version__
 from nlp.errors import StaleArtefactError
-from nlp.io import read_json, write_json
+from nlp.io import read_json, write_folder, write_json
 from nlp.late import LATE_MAX_RECORDS, pack
 from nlp.record import Record
 
@@ -126,10 +123,8 @@ def build_index(records: list[Record], corpus_sha256: str, encoder, out_dir: Pat
         "seconds": {"encode": round(t_encode, 3), "token_vectors": round(t_tokens, 3), "index": round(t_build, 3)},
         "versions": _versions(),
     }
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+
+    def fill(tmp: Path) -> None:
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         lexical.save(str(tmp / "bm25"), show_progress=False)
         if late:
@@ -140,17 +135,8 @@ def build_index(records: list[Record], corpus_sha256: str, encoder, out_dir: Pat
                 d = r.to_dict()
                 fh.write(json.dumps({k: d[k] for k in META_FIELDS}, ensure_ascii=False) + "\n")
         write_json(tmp / "meta.json", meta)
-        old = out_dir.with_name(out_dir.name + ".old")
-        if out_dir.exists():
-            if old.exists():
-                shutil.rmtree(old)
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        if old.exists():
-            shutil.rmtree(old)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    write_folder(out_dir, fill)
     return meta
 
 

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_folder(out_dir: Path, fill: Callable[[Path], None]) -> None:
+    """Fill a temp folder beside `out_dir`, then swap it into place (the old one is moved aside
+    first and removed last): readers see the old folder or the new one, never half of either."""
+    import shutil
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        fill(tmp)
+        old = out_dir.with_name(out_dir.name + ".old")
+        if out_dir.exists():
+            if old.exists():
+                shutil.rmtree(old)
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        if old.exists():
+            shutil.rmtree(old)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -30,16 +30,10 @@ def pack(token_lists: Iterable[np.ndarray], dim: int) -> tuple[np.ndarray, np.nd
 def query_rows(text: str, spans: list[tuple[int, int]], skip_lemmas: frozenset[str] | set[str]) -> list[int]:
     """Rows of the query's token vectors that belong to content words: not punctuation, not a stop
     word, not a word of the question itself ('¿En qué estados se acordó …'). All rows if none."""
-    from nlp.text import _KEEP_SHORT, fold, spacy_es, stop_words
+    from nlp.text import fold, is_content_token, spacy_es
 
-    words = []
-    for tok in spacy_es()(text):
-        low = fold(tok.text)
-        if tok.is_punct or tok.is_space or (low in stop_words() and low not in _KEEP_SHORT):
-            continue
-        if fold(tok.lemma_ or tok.text) in skip_lemmas:
-            continue
-        words.append((tok.idx, tok.idx + len(tok.text)))
+    words = [(tok.idx, tok.idx + len(tok.text)) for tok in spacy_es()(text)
+             if is_content_token(tok) and fold(tok.lemma_ or tok.text) not in skip_lemmas]
     rows = [i for i, (a, b) in enumerate(spans) if any(a < y and b > x for x, y in words)]
     return rows or list(range(len(spans)))
 

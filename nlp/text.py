@@ -39,14 +39,19 @@ def stop_words() -> frozenset[str]:
 _TOKEN_RE = re.compile(r"[a-z0-9ñ]+")
 
 
+def is_content_token(tok) -> bool:
+    """Not punctuation, not space, not a stop word (short domain acronyms such as 'GN' kept)."""
+    if tok.is_punct or tok.is_space:
+        return False
+    low = fold(tok.text)
+    return low not in stop_words() or low in _KEEP_SHORT
+
+
 def _doc_tokens(doc) -> list[str]:
     stops = stop_words()
     out = []
     for tok in doc:
-        if tok.is_punct or tok.is_space:
-            continue
-        low = fold(tok.text)
-        if low in stops and low not in _KEEP_SHORT:
+        if not is_content_token(tok):
             continue
         lemma = fold(tok.lemma_ or tok.text)
         for piece in _TOKEN_RE.findall(lemma):
