@@ -111,7 +111,8 @@ def fit_searcher(searcher, questions: list[dict[str, Any]], epochs: int = EPOCHS
     pairs = training_pairs(questions, [r["id"] for r in index.records])
     if index.tokens is None or len(pairs) < MIN_QUESTIONS:
         return None, len(pairs)
-    qtoks = [query_token_vectors(searcher.encoder, q, searcher.glossary_path)[1] for q, _ in pairs]
+    exact = searcher.encoder.at_precision("float32")  # the same adapter whatever the CPU serves queries in
+    qtoks = [query_token_vectors(exact, q, searcher.glossary_path)[1] for q, _ in pairs]
     return fit(qtoks, [g for _, g in pairs], index.tokens, index.token_offsets, epochs=epochs), len(pairs)
 
 

@@ -9,6 +9,8 @@ Environment variables (all optional):
   ACUERDOS_GLOSSARY glossary used for query expansion (default: docs/glossary.md)
   ACUERDOS_SEARCH_TRAINING  hand-judged question files the query adapter learns from, separated by
                     the path separator (default: the judged set and the three theme sets in tests/data)
+  ACUERDOS_QUERY_PRECISION  number format of the query's forward pass: auto (bfloat16 where the CPU
+                    computes it natively, else float32), float32 or bfloat16. Passages are always float32.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ DEFAULT_ENCODER = "intfloat/multilingual-e5-small"
 LOCAL_E5_DIRNAME = "multilingual-e5-small"
 # hand-judged questions the query adapter learns from (the blind sets are never among them)
 SEARCH_TRAINING_FILES = ("search_queries.json", "search_train_a.json", "search_train_b.json", "search_train_c.json")
+QUERY_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Settings:
     encoder: str
     glossary: Path
     reports: Path
+    query_precision: str = "auto"
 
     @property
     def topic_model_dir(self) -> Path:
@@ -64,6 +68,15 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def check_query_precision(value: str) -> str:
+    if value not in QUERY_PRECISIONS:
+        from nlp.errors import InputError
+
+        raise InputError(f"unknown query precision {value!r}: use one of {', '.join(QUERY_PRECISIONS)}",
+                         hint="set ACUERDOS_QUERY_PRECISION to auto, float32 or bfloat16")
+    return value
+
+
 def get_settings() -> Settings:
     env = os.environ
     home = Path(env.get("ACUERDOS_HOME", ".")).resolve()
@@ -75,4 +88,5 @@ def get_settings() -> Settings:
         encoder=env.get("ACUERDOS_ENCODER", DEFAULT_ENCODER),
         glossary=Path(env.get("ACUERDOS_GLOSSARY", home / "docs" / "glossary.md")),
         reports=Path(env.get("ACUERDOS_REPORTS", home / "reports")),
+        query_precision=check_query_precision(env.get("ACUERDOS_QUERY_PRECISION", "auto")),
     )

@@ -2,6 +2,7 @@
 on request, with an embedding cache keyed by (model, text hash) so rebuilds encode only new text."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlp.config import DEFAULT_ENCODER, Settings
+from nlp.config import DEFAULT_ENCODER, Settings, check_query_precision
 from nlp.errors import AcuerdosError
 from nlp.io import atomic_write_bytes
 
@@ -19,12 +20,15 @@ WINDOW_TOKENS = 480  # texts longer than the model's 512 tokens are encoded in w
 class Encoder:
     """Wraps a SentenceTransformer with the right prompts, windowing and a cache."""
 
-    def __init__(self, name: str, path: str, fingerprint: str, cache_dir: Path | None = None):
+    def __init__(self, name: str, path: str, fingerprint: str, cache_dir: Path | None = None,
+                 query_precision: str = "auto"):
         self.name = name
         self.path = path
         self.fingerprint = fingerprint
         self.cache_dir = cache_dir
+        self.query_precision = check_query_precision(query_precision)
         self._model = None
+        self._query_model = None
         self._cache: dict[str, np.ndarray] | None = None
         self._cache_dirty = False
 
@@ -122,9 +126,37 @@ class Encoder:
                                          truncation=True, max_length=self.model.max_seq_length,
                                          return_offsets_mapping=True)
             offsets = batch.pop("offset_mapping")[0].tolist()
-            hidden = self.model[0].auto_model(**batch).last_hidden_state[0]  # one text: no padding to mask
+            hidden = self._query_forward_model()(**batch).last_hidden_state[0].float()  # one text: no padding
             vec = torch.nn.functional.normalize(hidden.mean(0), dim=-1)
-        return vec.numpy().astype(np.float32)[None, :], offsets, hidden.float().numpy()
+        return vec.numpy().astype(np.float32)[None, :], offsets, hidden.numpy()
+
+    def at_precision(self, query_precision: str) -> "Encoder":
+        """This encoder (same loaded model and cache) with another query precision."""
+        import copy
+
+        self.model  # noqa: B018 - load once here, so both share it
+        other = copy.copy(self)
+        other.query_precision, other._query_model = check_query_precision(query_precision), None
+        return other
+
+    def bfloat16_queries(self) -> bool:
+        return self.query_precision == "bfloat16" or (self.query_precision == "auto" and native_bfloat16())
+
+    def _query_forward_model(self):
+        """The transformer that encodes single queries: a bfloat16 copy where the CPU computes bfloat16
+        natively (query p50 21.9 -> 16.6 ms on this machine's 2 cores; cosine with float32 >= 0.9999 on
+        the benchmark queries), else the float32 model itself. Passages and the index stay float32."""
+        if self._query_model is None:
+            base = self.model[0].auto_model
+            if self.bfloat16_queries():
+                import copy
+
+                import torch
+
+                self._query_model = copy.deepcopy(base).to(torch.bfloat16).eval()
+            else:
+                self._query_model = base
+        return self._query_model
 
     def _prompt_text(self, kind: str) -> str:
         name = self._prompt(kind)
@@ -211,6 +243,21 @@ def _text_tokens(offsets, vectors: np.ndarray, prompt_len: int) -> tuple[list[tu
     return spans, vecs
 
 
+@functools.lru_cache(maxsize=1)
+def native_bfloat16() -> bool:
+    """Whether the CPU has bfloat16 matrix instructions (x86 AVX512-BF16 / AMX, Arm BF16); elsewhere
+    torch emulates bfloat16 and it would be slower than float32."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    flags = set()
+    for line in info.splitlines():
+        if line.startswith(("flags", "Features")):
+            flags.update(line.partition(":")[2].split())
+    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
+
+
 def resolve_encoder(settings: Settings, name: str | None = None, build: bool = True) -> Encoder:
     """The configured encoder; the default offline e5 folder is built on first use."""
     name = name or settings.encoder
@@ -226,12 +273,12 @@ def resolve_encoder(settings: Settings, name: str | None = None, build: bool = T
             build_e5_model(folder)
         info = json.loads((folder / "build_info.json").read_text(encoding="utf-8"))
         fingerprint = f"{DEFAULT_ENCODER}@" + hashlib.sha256(json.dumps(info.get("sources", info), sort_keys=True).encode()).hexdigest()[:16]
-        return Encoder(DEFAULT_ENCODER, str(folder), fingerprint, cache_dir)
+        return Encoder(DEFAULT_ENCODER, str(folder), fingerprint, cache_dir, settings.query_precision)
     path = Path(name)
     if path.exists():
         cfg = path / "config.json"
         digest = hashlib.sha256(cfg.read_bytes()).hexdigest()[:16] if cfg.exists() else "nocfg"
         weights = sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin"))
         size = sum(w.stat().st_size for w in weights)
-        return Encoder(str(path), str(path), f"{path.resolve()}@{digest}:{size}", cache_dir)
-    return Encoder(name, name, f"hub:{name}", cache_dir)
+        return Encoder(str(path), str(path), f"{path.resolve()}@{digest}:{size}", cache_dir, settings.query_precision)
+    return Encoder(name, name, f"hub:{name}", cache_dir, settings.query_precision)

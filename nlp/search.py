@@ -178,6 +178,15 @@ class Searcher:
         self.encoder = encoder
         self.glossary_path = glossary_path
         self.adapter = adapter
+        self._tokens = None
+
+    def token_matrix(self):
+        """The index's token vectors, prepared once for rescoring (nlp.late.token_matrix)."""
+        from nlp.late import token_matrix
+
+        if self._tokens is None:
+            self._tokens = token_matrix(self.index.tokens, self.encoder.bfloat16_queries())
+        return self._tokens
 
     # ranked lists -------------------------------------------------------------------------
     def dense_scores(self, query: str, mask: np.ndarray | None, depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +203,7 @@ class Searcher:
             q = self.encoder.encode_queries([dense_query_text(query, self.glossary_path)])[0]
         idx, scores = self._cosine_scores(q.astype(np.float32), mask, max(depth, RESCORE_DEPTH) if late else depth)
         if late and idx.size:
-            scores = maxsim(q_tokens, self.index.tokens, self.index.token_offsets, idx)
+            scores = maxsim(q_tokens, self.token_matrix(), self.index.token_offsets, idx)
             order = np.argsort(-scores, kind="stable")[:depth]
             idx, scores = idx[order], scores[order]
         return idx, scores

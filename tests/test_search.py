@@ -196,7 +196,7 @@ def test_query_tokens_from_one_pass_match_the_encoder(built):
     """The latency path (one forward pass) gives the same pooled vector and token vectors."""
     from nlp.encoder import resolve_encoder
 
-    enc = resolve_encoder(built)
+    enc = resolve_encoder(built).at_precision("float32")
     text = "¿En qué estados se acordó la custodia del CRyT?"
     vec, spans, toks = enc.query_with_tokens(text)
     spans2, toks2 = enc.token_vectors([text], "query")[0]
@@ -204,6 +204,33 @@ def test_query_tokens_from_one_pass_match_the_encoder(built):
     assert float(vec @ enc.encode_queries([text])[0]) > 0.9999
     pieces = [text[a:b].strip() for a, b in spans]
     assert "custodia" in pieces and pieces[-1] == "?" and "query" not in "".join(pieces)  # prompt left out
+
+
+def test_bfloat16_query_path_stays_close_to_float32(built):
+    """The bfloat16 query copy (the default where the CPU has bfloat16 instructions) is a speed path
+    only: every token vector and the pooled vector stay within cosine 0.999 of float32."""
+    from nlp.encoder import resolve_encoder
+
+    enc = resolve_encoder(built)
+    exact, fast = enc.at_precision("float32"), enc.at_precision("bfloat16")
+    for text in ("¿En qué estados se acordó la custodia del CRyT?", "escolta de camiones con boletas",
+                 "¿dónde se usaron botones de pánico?"):
+        v32, s32, t32 = exact.query_with_tokens(text)
+        v16, s16, t16 = fast.query_with_tokens(text)
+        assert s32 == s16 and float(v32 @ v16) > 0.999
+        assert (t32 * t16).sum(axis=1).min() > 0.999
+    assert fast._query_forward_model() is not enc.model[0].auto_model
+
+
+def test_unknown_query_precision_is_one_line_error(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from nlp.cli import app
+
+    monkeypatch.setenv("ACUERDOS_HOME", str(tmp_path))
+    monkeypatch.setenv("ACUERDOS_QUERY_PRECISION", "float8")
+    res = CliRunner().invoke(app, ["search", "custodia"])
+    assert res.exit_code != 0 and "query precision" in res.output and "Traceback" not in res.output
 
 
 def test_late_interaction_matches_each_query_word(built):
