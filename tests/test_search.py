@@ -20,7 +20,7 @@ runner = CliRunner()
 
 def test_quality_on_judged_questions_does_not_regress(searcher):
     """32 judged questions (README), in sample since the query adapter learns from them: hybrid nDCG@10
-    0.925, dense 0.965, states F1 0.875 (with an adapter fitted without them: hybrid 0.896)."""
+    0.924, dense 0.953, states F1 0.866 (with an adapter fitted without them: hybrid 0.902)."""
     queries = load_queries()
     ranking = evaluate_ranking(searcher, queries)
     assert ranking["hybrid"]["ndcg@10"] >= 0.88
@@ -31,8 +31,8 @@ def test_quality_on_judged_questions_does_not_regress(searcher):
 
 
 def test_quality_on_blind_questions_does_not_regress(searcher):
-    """16 blind questions, never fitted (README): hybrid nDCG@10 0.572, dense 0.591 (0.436 before late
-    interaction and the adapter), lexical 0.499, states F1 0.577."""
+    """16 blind questions, never fitted (README): hybrid nDCG@10 0.585, dense 0.605 (0.436 before late
+    interaction and the adapter), lexical 0.499, states F1 0.581."""
     from nlp.search_eval import HELDOUT_QUERIES
 
     queries = load_queries(HELDOUT_QUERIES)
@@ -45,21 +45,21 @@ def test_quality_on_blind_questions_does_not_regress(searcher):
 
 
 def test_quality_on_second_blind_set_does_not_regress(searcher):
-    """20 more blind questions, never fitted (README): hybrid nDCG@10 0.724, lexical 0.658, dense 0.769,
-    states F1 0.665."""
+    """20 more blind questions, never fitted (README): hybrid nDCG@10 0.762, lexical 0.658, dense 0.778,
+    states F1 0.684."""
     from nlp.search_eval import DEFAULT_QUERIES
 
     queries = load_queries(DEFAULT_QUERIES.with_name("search_queries_dev.json"))
     assert len(queries) == 20
     ranking = evaluate_ranking(searcher, queries)
-    assert ranking["hybrid"]["ndcg@10"] >= 0.69 and ranking["lexical"]["ndcg@10"] >= 0.60
-    assert ranking["dense"]["ndcg@10"] >= 0.73
-    assert evaluate_states(searcher, queries)["f1"] >= 0.62
+    assert ranking["hybrid"]["ndcg@10"] >= 0.72 and ranking["lexical"]["ndcg@10"] >= 0.60
+    assert ranking["dense"]["ndcg@10"] >= 0.74
+    assert evaluate_states(searcher, queries)["f1"] >= 0.64
 
 
-@pytest.mark.parametrize("name", ["search_train_a", "search_train_b", "search_train_c"])
+@pytest.mark.parametrize("name", [f"search_train_{t}" for t in "abcdef"])
 def test_quality_on_helper_question_sets(searcher, name):
-    """90 questions by three more judges, training data of the query adapter (README gives their
+    """180 questions by six more judges, training data of the query adapter (README gives their
     leave-one-set-out figures); in sample, dense search must fit them."""
     from nlp.search_eval import DEFAULT_QUERIES
 
