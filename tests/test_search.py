@@ -20,7 +20,7 @@ runner = CliRunner()
 
 def test_quality_on_judged_questions_does_not_regress(searcher):
     """32 judged questions (README), in sample since the query adapter learns from them: hybrid nDCG@10
-    0.924, dense 0.953, states F1 0.866 (with an adapter fitted without them: hybrid 0.902)."""
+    0.937, dense 0.951, states F1 0.871 (with an adapter fitted without them: hybrid 0.918)."""
     queries = load_queries()
     ranking = evaluate_ranking(searcher, queries)
     assert ranking["hybrid"]["ndcg@10"] >= 0.88
@@ -31,8 +31,8 @@ def test_quality_on_judged_questions_does_not_regress(searcher):
 
 
 def test_quality_on_blind_questions_does_not_regress(searcher):
-    """16 blind questions, never fitted (README): hybrid nDCG@10 0.585, dense 0.605 (0.436 before late
-    interaction and the adapter), lexical 0.499, states F1 0.581."""
+    """16 blind questions, never fitted (README): hybrid nDCG@10 0.582, dense 0.597 (0.436 before late
+    interaction and the adapter), lexical 0.499, states F1 0.605."""
     from nlp.search_eval import HELDOUT_QUERIES
 
     queries = load_queries(HELDOUT_QUERIES)
@@ -45,21 +45,21 @@ def test_quality_on_blind_questions_does_not_regress(searcher):
 
 
 def test_quality_on_second_blind_set_does_not_regress(searcher):
-    """20 more blind questions, never fitted (README): hybrid nDCG@10 0.762, lexical 0.658, dense 0.778,
-    states F1 0.684."""
+    """20 more blind questions, never fitted (README): hybrid nDCG@10 0.793, lexical 0.658, dense 0.826,
+    states F1 0.757."""
     from nlp.search_eval import DEFAULT_QUERIES
 
     queries = load_queries(DEFAULT_QUERIES.with_name("search_queries_dev.json"))
     assert len(queries) == 20
     ranking = evaluate_ranking(searcher, queries)
-    assert ranking["hybrid"]["ndcg@10"] >= 0.72 and ranking["lexical"]["ndcg@10"] >= 0.60
-    assert ranking["dense"]["ndcg@10"] >= 0.74
-    assert evaluate_states(searcher, queries)["f1"] >= 0.64
+    assert ranking["hybrid"]["ndcg@10"] >= 0.75 and ranking["lexical"]["ndcg@10"] >= 0.60
+    assert ranking["dense"]["ndcg@10"] >= 0.78
+    assert evaluate_states(searcher, queries)["f1"] >= 0.70
 
 
-@pytest.mark.parametrize("name", [f"search_train_{t}" for t in "abcdef"])
+@pytest.mark.parametrize("name", [f"search_train_{t}" for t in "abcdefghi"])
 def test_quality_on_helper_question_sets(searcher, name):
-    """180 questions by six more judges, training data of the query adapter (README gives their
+    """270 questions by nine more judges, training data of the query adapter (README gives their
     leave-one-set-out figures); in sample, dense search must fit them."""
     from nlp.search_eval import DEFAULT_QUERIES
 
