@@ -2,6 +2,7 @@
 on request, with an embedding cache keyed by (model, text hash) so rebuilds encode only new text."""
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -132,8 +133,6 @@ class Encoder:
 
     def at_precision(self, query_precision: str) -> "Encoder":
         """This encoder (same loaded model and cache) with another query precision."""
-        import copy
-
         self.model  # noqa: B018 - load once here, so both share it
         other = copy.copy(self)
         other.query_precision, other._query_model = check_query_precision(query_precision), None
@@ -149,8 +148,6 @@ class Encoder:
         if self._query_model is None:
             base = self.model[0].auto_model
             if self.bfloat16_queries():
-                import copy
-
                 import torch
 
                 self._query_model = copy.deepcopy(base).to(torch.bfloat16).eval()
