@@ -13,7 +13,7 @@ from nlp.record import SECTIONS, STATUSES
 
 RRF_K = 60
 # weights of the two ranked lists in the fusion (sum of weight / (RRF_K + rank))
-# dense 4.0 since the adapter learnt from 302 questions: chosen by leave-one-set-out over the ten training
+# dense 4.0 since the adapter learnt from 302 questions (kept at 392): chosen by leave-one-set-out over the ten training
 # question sets, states first (dense weight 1 / 2 / 3 / 4 / 6 / 8 / 12 / 100: states F1 0.689 / 0.693 /
 # 0.690 / 0.698 / 0.692 / 0.695 / 0.695 / 0.698, hybrid nDCG@10 0.702 / 0.732 / 0.750 / 0.758 / 0.768 /
 # 0.772 / 0.776 / 0.782); it was 2 with 122 questions and 0.5 when dense search was one pooled cosine

@@ -120,17 +120,19 @@ def _fit_cut(data: list, idx: list[int]) -> Cut:
 
 
 def _state_prf(item, cut: Cut) -> tuple[float, float, float]:
-    X, _, states, gold = item
+    X, _, states, gold = item[:4]
     p = relevance(X, cut)
     pred = {s for s, pp in zip(states, p) if pp >= cut.threshold and s and s != "Nacional"}
     return set_prf(pred, gold)
 
 
 def _cut_data(searcher: Searcher, q: dict):
+    """(features, relevant or not, state of each candidate, gold states, nDCG@10 of the ranking)."""
     hits = candidate_hits(searcher, q["query"])
     X = hit_features(q["query"], hits, searcher.glossary_path)
     y = np.array([1 if q["relevant"].get(h.record["id"], 0) >= 2 else 0 for h in hits])
-    return X, y, [h.record["entidad"] for h in hits], _gold_states(q)
+    ndcg = ndcg_at([h.record["id"] for h in hits], q["relevant"])  # the top 10 of the candidates = search -k 10
+    return X, y, [h.record["entidad"] for h in hits], _gold_states(q), ndcg
 
 
 def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list]:
@@ -159,7 +161,8 @@ def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dic
     for name, items in data.items():
         others = [d for n, its in data.items() if n != name for d in its]
         cut = _fit_cut(others, list(range(len(others))))
-        loso[name] = dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, cut) for d in items], axis=0).tolist()))
+        loso[name] = {**dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, cut) for d in items], axis=0).tolist())),
+                      "hybrid_ndcg@10": float(np.mean([d[4] for d in items]))}
     report = {
         "out_of_fold": dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, full) for d in pool], axis=0).tolist())),
         "leave_one_set_out": loso,
