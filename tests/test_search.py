@@ -274,3 +274,14 @@ def test_judge_agreement_measures_the_human_ceiling():
     assert blind["questions"] == 16 and dev["questions"] == 20
     assert 0.85 < blind["f1"] < 0.93 and 0.87 < dev["f1"] < 0.94
     assert 0.88 < blind["ndcg@10"] < 0.95 and 0.90 < dev["ndcg@10"] < 0.96
+
+
+def test_one_question_commands_skip_the_bfloat16_copy(monkeypatch):
+    """`acuerdos search` / `states` ask one question: building the bfloat16 copy (~1 s) would cost more
+    than it saves, so "auto" means float32 there; an explicit choice is kept."""
+    from nlp.cli import _one_question_settings
+
+    monkeypatch.delenv("ACUERDOS_QUERY_PRECISION", raising=False)
+    assert _one_question_settings().query_precision == "float32"
+    monkeypatch.setenv("ACUERDOS_QUERY_PRECISION", "bfloat16")
+    assert _one_question_settings().query_precision == "bfloat16"
