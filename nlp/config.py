@@ -8,7 +8,7 @@ Environment variables (all optional):
   ACUERDOS_ENCODER  sentence-transformers model name or path (default: the offline e5 build)
   ACUERDOS_GLOSSARY glossary used for query expansion (default: docs/glossary.md)
   ACUERDOS_SEARCH_TRAINING  hand-judged question files the query adapter learns from, separated by
-                    the path separator (default: the judged set and the twelve theme sets in tests/data)
+                    the path separator (default: the judged set and the fifteen theme sets in tests/data)
   ACUERDOS_QUERY_PRECISION  number format of the query's forward pass: auto (bfloat16 where the CPU
                     computes it natively, else float32), float32 or bfloat16. Passages are always float32.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 DEFAULT_ENCODER = "intfloat/multilingual-e5-small"
 LOCAL_E5_DIRNAME = "multilingual-e5-small"
 # hand-judged questions the query adapter learns from (the blind sets are never among them)
-SEARCH_TRAINING_FILES = ("search_queries.json",) + tuple(f"search_train_{t}.json" for t in "abcdefghijkl")
+SEARCH_TRAINING_FILES = ("search_queries.json",) + tuple(f"search_train_{t}.json" for t in "abcdefghijklmno")
 QUERY_PRECISIONS = ("auto", "float32", "bfloat16")
 
 
