@@ -50,9 +50,14 @@ class Cut:
     threshold: float
 
 
+def stored_cut() -> dict[str, Any]:
+    """nlp/data/states_cut.json: the calibrated model with its provenance (question-file hashes)."""
+    return json.loads(resources.files("nlp.data").joinpath("states_cut.json").read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def default_cut() -> Cut:
-    data = json.loads(resources.files("nlp.data").joinpath("states_cut.json").read_text(encoding="utf-8"))
+    data = stored_cut()
     if tuple(data["features"]) != FEATURES:
         raise ValueError("nlp/data/states_cut.json was calibrated on other features; recalibrate")
     return Cut(tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]))

@@ -14,7 +14,7 @@ import json
 import math
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -104,11 +104,20 @@ def judge_agreement(gold: list[dict], other: list[dict], draws: int = 50) -> dic
 THRESHOLDS = [round(x, 2) for x in np.arange(0.30, 0.96, 0.05)]
 
 
-def _fit_cut(data: list, idx: list[int]) -> Cut:
+class CutItem(NamedTuple):
+    """One training question as the states cut sees it: its candidates' features and answers."""
+    X: np.ndarray  # retrieval features of each candidate (answers.FEATURES)
+    y: np.ndarray  # 1 where the candidate answers the question (grade 2)
+    states: list[str]  # state of each candidate
+    gold: set[str]  # the judge's answer states
+    ndcg: float  # nDCG@10 of the hybrid ranking (its top 10 = `acuerdos search -k 10`)
+
+
+def _fit_cut(data: list[CutItem], idx: list[int]) -> Cut:
     from sklearn.linear_model import LogisticRegression
 
-    X = np.vstack([data[i][0] for i in idx])
-    y = np.concatenate([data[i][1] for i in idx])
+    X = np.vstack([data[i].X for i in idx])
+    y = np.concatenate([data[i].y for i in idx])
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(X, y)
     base = Cut(tuple(model.coef_[0].tolist()), float(model.intercept_[0]), 0.5)
 
@@ -119,23 +128,21 @@ def _fit_cut(data: list, idx: list[int]) -> Cut:
     return Cut(base.coef, base.intercept, best)
 
 
-def _state_prf(item, cut: Cut) -> tuple[float, float, float]:
-    X, _, states, gold = item[:4]
-    p = relevance(X, cut)
-    pred = {s for s, pp in zip(states, p) if pp >= cut.threshold and s and s != "Nacional"}
-    return set_prf(pred, gold)
+def _state_prf(item: CutItem, cut: Cut) -> tuple[float, float, float]:
+    p = relevance(item.X, cut)
+    pred = {s for s, pp in zip(item.states, p) if pp >= cut.threshold and s and s != "Nacional"}
+    return set_prf(pred, item.gold)
 
 
-def _cut_data(searcher: Searcher, q: dict):
-    """(features, relevant or not, state of each candidate, gold states, nDCG@10 of the ranking)."""
+def _cut_data(searcher: Searcher, q: dict) -> CutItem:
     hits = candidate_hits(searcher, q["query"])
-    X = hit_features(q["query"], hits, searcher.glossary_path)
-    y = np.array([1 if q["relevant"].get(h.record["id"], 0) >= 2 else 0 for h in hits])
-    ndcg = ndcg_at([h.record["id"] for h in hits], q["relevant"])  # the top 10 of the candidates = search -k 10
-    return X, y, [h.record["entidad"] for h in hits], _gold_states(q), ndcg
+    return CutItem(X=hit_features(q["query"], hits, searcher.glossary_path),
+                   y=np.array([1 if q["relevant"].get(h.record["id"], 0) >= 2 else 0 for h in hits]),
+                   states=[h.record["entidad"] for h in hits], gold=_gold_states(q),
+                   ndcg=ndcg_at([h.record["id"] for h in hits], q["relevant"]))
 
 
-def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list]:
+def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list[CutItem]]:
     """Retrieval features of each set's questions, searched with a query adapter fitted on the other
     sets only: the cut must learn how much to trust dense ranks on questions the adapter never saw."""
     from nlp import adapter as qa
@@ -162,7 +169,7 @@ def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dic
         others = [d for n, its in data.items() if n != name for d in its]
         cut = _fit_cut(others, list(range(len(others))))
         loso[name] = {**dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, cut) for d in items], axis=0).tolist())),
-                      "hybrid_ndcg@10": float(np.mean([d[4] for d in items]))}
+                      "hybrid_ndcg@10": float(np.mean([d.ndcg for d in items]))}
     report = {
         "out_of_fold": dict(zip(("precision", "recall", "f1"), np.mean([_state_prf(d, full) for d in pool], axis=0).tolist())),
         "leave_one_set_out": loso,
