@@ -4,7 +4,9 @@ The question is searched (hybrid); each of the top DEPTH acuerdos gets a probabi
 it from a small logistic model over retrieval signals (gap to the best dense score, BM25 relative to the
 best, ranks, share of the question's words it contains). A state answers when one of its acuerdos
 passes the threshold. Model and threshold are calibrated on the training question sets (out-of-fold:
-each set searched with a query adapter fitted on the others) by
+each set searched with a query adapter fitted on the others), and separately for a searcher without a
+query adapter (another encoder, or a corpus the judged questions do not match), whose dense scores are
+spread differently, by
 `python -m nlp.search_eval --calibrate --write`, which stores them, with their provenance, in
 nlp/data/states_cut.json."""
 from __future__ import annotations
@@ -55,11 +57,15 @@ def stored_cut() -> dict[str, Any]:
     return json.loads(resources.files("nlp.data").joinpath("states_cut.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
-def default_cut() -> Cut:
+@lru_cache(maxsize=2)
+def default_cut(adapted: bool = True) -> Cut:
+    """The stored cut for a searcher with a query adapter, or the one calibrated without (`adapted=False`):
+    the adapter's cut applied to adapterless lists lost 0.05 states F1 (see states_cut.json)."""
     data = stored_cut()
     if tuple(data["features"]) != FEATURES:
         raise ValueError("nlp/data/states_cut.json was calibrated on other features; recalibrate")
+    if not adapted:
+        data = data["no_adapter"]
     return Cut(tuple(data["coef"]), float(data["intercept"]), float(data["threshold"]))
 
 
@@ -93,7 +99,7 @@ def candidate_hits(searcher: Searcher, question: str, filters: Filters | None = 
 
 def answer_states(searcher: Searcher, question: str, filters: Filters | None = None, cut: Cut | None = None,
                   include_nacional: bool = False) -> list[StateAnswer]:
-    cut = cut or default_cut()
+    cut = cut or default_cut(searcher.adapter is not None)
     hits = candidate_hits(searcher, question, filters)
     if not hits:
         return []

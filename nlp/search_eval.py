@@ -5,7 +5,7 @@ The blind questions (tests/data/search_queries_heldout.json, search_queries_dev.
 separately and never used to fit anything: they estimate how search does on questions it was not
 tuned for.
 
-    python -m nlp.search_eval [--calibrate] [--heldout FILE] [--heldout FILE --agreement FILE2]
+    python -m nlp.search_eval [--calibrate [--write]] [--no-adapter] [--heldout FILE] [--heldout FILE --agreement FILE2]
 """
 from __future__ import annotations
 
@@ -158,10 +158,20 @@ def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[st
     return out
 
 
-def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dict[str, Any]]:
-    """Fit the relevance model on the out-of-fold features of every training set; report, per set,
-    the state F1 of a cut fitted on the other sets (leave-one-set-out)."""
-    data = out_of_fold_data(searcher, sets)
+def without_adapter_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list[CutItem]]:
+    """The same features from a searcher with no query adapter: what a corpus without judged questions,
+    or another encoder, gets."""
+    saved = searcher.adapter
+    try:
+        searcher.adapter = None
+        return {name: [_cut_data(searcher, q) for q in qs] for name, qs in sets.items()}
+    finally:
+        searcher.adapter = saved
+
+
+def _fit_and_report(data: dict[str, list[CutItem]]) -> tuple[Cut, dict[str, Any]]:
+    """Fit the cut on every set; report, per set, the state F1 of a cut fitted on the other sets
+    (leave-one-set-out)."""
     pool = [d for items in data.values() for d in items]
     full = _fit_cut(pool, list(range(len(pool))))
     loso = {}
@@ -178,6 +188,18 @@ def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dic
     return full, report
 
 
+def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dict[str, Any], Cut, dict[str, Any]]:
+    """The states cut for searchers with a query adapter (features from out-of-fold adapters) and the
+    one for searchers without; each with its leave-one-set-out report."""
+    cut, report = _fit_and_report(out_of_fold_data(searcher, sets))
+    plain = without_adapter_data(searcher, sets)
+    plain_cut, plain_report = _fit_and_report(plain)
+    # what the adapter's cut would give on these lists: why a second cut is stored
+    plain_report["with_the_adapter_cut"] = dict(zip(("precision", "recall", "f1"), np.mean(
+        [_state_prf(d, cut) for items in plain.values() for d in items], axis=0).tolist()))
+    return cut, report, plain_cut, plain_report
+
+
 def main(argv: list[str] | None = None) -> int:
     from nlp.config import get_settings
     from nlp.pipeline import open_searcher
@@ -189,18 +211,25 @@ def main(argv: list[str] | None = None) -> int:
                     help="refit the states relevance model on the training question sets (out-of-fold adapters)")
     ap.add_argument("--write", action="store_true", help="with --calibrate: store the model in nlp/data/states_cut.json")
     ap.add_argument("--agreement", type=Path, help="a second judge's answers: compare them with --heldout's judge")
+    ap.add_argument("--no-adapter", action="store_true",
+                    help="score the searcher without its query adapter (what another encoder or corpus gets)")
     args = ap.parse_args(argv)
     if args.agreement:
         print(json.dumps(judge_agreement(load_queries(args.heldout), load_queries(args.agreement)), indent=2))
         return 0
     searcher = open_searcher(get_settings())
+    if args.no_adapter:
+        searcher.adapter = None
     queries = load_queries(args.queries)
     result: dict[str, Any] = {"queries": len(queries), "ranking": evaluate_ranking(searcher, queries)}
     cut = None  # the stored one
     if args.calibrate:
         files = [p for p in get_settings().search_training if p.exists()]
-        cut, report = calibrate(searcher, {p.name: load_queries(p) for p in files})
+        cut, report, plain_cut, plain_report = calibrate(searcher, {p.name: load_queries(p) for p in files})
         result["states_calibration"] = report
+        result["states_calibration_without_adapter"] = plain_report
+        if args.no_adapter:
+            cut = plain_cut
         if args.write:
             from datetime import date
 
@@ -211,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
                 "threshold": cut.threshold,
                 "provenance": {"questions": {p.name: sha256_file(p) for p in files},
                                "command": "python -m nlp.search_eval --calibrate --write",
-                               "date": date.today().isoformat(), **report}})
+                               "date": date.today().isoformat(), **report},
+                "no_adapter": {"coef": list(plain_cut.coef), "intercept": plain_cut.intercept,
+                               "threshold": plain_cut.threshold, "provenance": plain_report}})
             from nlp.answers import default_cut
 
             default_cut.cache_clear()
