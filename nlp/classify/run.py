@@ -14,7 +14,7 @@ from nlp.classify.labels import PUBLISHED_POPULATION, PUBLISHED_SHARES, TOPICS, 
 from nlp.classify.models import DEFAULT_MODEL, MODEL_NAMES, make_model
 from nlp.classify.topic_model import TopicModel, is_current, train
 from nlp.config import Settings
-from nlp.errors import InputError
+from nlp.errors import InputError, StaleArtefactError
 from nlp.io import read_json, write_json, write_jsonl
 
 N_SPLITS, N_REPEATS = 4, 5
@@ -125,6 +125,19 @@ def topics_path(settings: Settings) -> Path:
     return settings.corpus.with_name("topics.jsonl")
 
 
+def topics_current(settings: Settings) -> bool:
+    """corpus/topics.jsonl exists and was made from this corpus by this topic model."""
+    from nlp.corpus import corpus_fingerprint
+
+    out = topics_path(settings)
+    meta_file = out.with_suffix(".meta.json")
+    if not (out.exists() and meta_file.exists()):
+        return False
+    m = read_json(meta_file)
+    return (m.get("corpus_sha256") == corpus_fingerprint(settings.corpus)
+            and m.get("model_created") == read_json(settings.topic_model_dir / "meta.json").get("created"))
+
+
 def classify_corpus(settings: Settings) -> tuple[Path, bool]:
     """Predicted topic of every corpus record -> corpus/topics.jsonl (+ .meta.json). Skips if current."""
     from nlp.corpus import corpus_fingerprint, read_corpus
@@ -133,10 +146,8 @@ def classify_corpus(settings: Settings) -> tuple[Path, bool]:
     meta_file = out.with_suffix(".meta.json")
     model_meta = read_json(settings.topic_model_dir / "meta.json")
     sha = corpus_fingerprint(settings.corpus)
-    if out.exists() and meta_file.exists():
-        m = read_json(meta_file)
-        if m.get("corpus_sha256") == sha and m.get("model_created") == model_meta.get("created"):
-            return out, False
+    if topics_current(settings):
+        return out, False
     model = TopicModel.load(settings.topic_model_dir)
     records = read_corpus(settings.corpus)
     rows = [{"id": r.id, **p.to_dict(), "prediction": "model"} for r, p in zip(records, model.predict([r.texto for r in records]))]
@@ -182,6 +193,10 @@ def topic_shares(settings: Settings, by: str = "none", sections: tuple[str, ...]
     tp = topics_path(settings)
     if not tp.exists():
         raise InputError(f"no topic predictions at {tp}", hint="run `acuerdos build` (or `acuerdos classify`)")
+    if not topics_current(settings):
+        # shares from one model's predictions corrected with another model's error rates are wrong
+        raise StaleArtefactError(f"topic predictions {tp} were made by another topic model or from another corpus",
+                                 hint="run `acuerdos build`")
     predicted = {row["id"]: row.get("topic") for row in read_jsonl(tp)}
     meta = read_json(settings.topic_model_dir / "meta.json")
     confusion = meta.get("metrics", {}).get("confusion_per_pass")

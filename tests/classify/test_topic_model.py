@@ -26,11 +26,11 @@ def test_labels_cover_the_corpus(built):
 
 
 def test_shipped_model_beats_keyword_baseline_in_cross_validation(built):
-    """README: combined_fast 0.829 ± 0.007 macro-F1 (4-fold × 5); keywords 0.773."""
+    """README: combined_fast 0.856 ± 0.004 macro-F1 (4-fold × 5, real acuerdos only); keywords 0.773."""
     meta = json.loads((built.topic_model_dir / "meta.json").read_text())
     m = meta["metrics"]
     assert m["n_splits"] == 4 and m["n_repeats"] == 5 and m["supplement"]
-    assert m["macro_f1"] >= 0.80
+    assert m["macro_f1"] >= 0.84
     labels = read_labels(built.labels)
     base = cross_validate(KeywordClassifier(), labels.texts, labels.topics, n_repeats=1)
     assert m["macro_f1"] > base["macro_f1"]
@@ -39,12 +39,12 @@ def test_shipped_model_beats_keyword_baseline_in_cross_validation(built):
 
 def test_new_acuerdos_never_seen(built):
     """80 new acuerdos written and labelled blind to the labels and the model (README: shipped
-    macro-F1 0.807, keyword rules 0.733)."""
+    macro-F1 0.906, keyword rules 0.733; flattered by the supplement's style, see README)."""
     from nlp.classify.heldout import evaluate
 
     r = evaluate(built.topic_model_dir)
     assert r["records"] == 80
-    assert r["shipped"]["macro_f1"] >= 0.77
+    assert r["shipped"]["macro_f1"] >= 0.86
     assert r["shipped"]["macro_f1"] > r["keywords"]["macro_f1"]
 
 
@@ -106,6 +106,23 @@ def test_topic_shares_adjusted_with_interval(built):
     assert "87 meetings" in res["published_population"]
     by = topic_shares(built, by="informe", n_boot=50)
     assert set(by["groups"]) == {"5", "6", "7"}
+
+
+def test_topic_shares_refuse_predictions_of_another_model(built, tmp_path):
+    """Shares from one model's predictions corrected with another model's error rates would be wrong:
+    topics.jsonl made by an older topic model is detected, not used."""
+    import dataclasses
+    import shutil
+
+    corpus = tmp_path / "acuerdos.jsonl"
+    for name in ("acuerdos.jsonl", "acuerdos.meta.json", "topics.jsonl", "topics.meta.json"):
+        shutil.copy(built.corpus.with_name(name), tmp_path / name)
+    settings = dataclasses.replace(built, corpus=corpus)
+    assert topic_shares(settings, n_boot=10)["groups"]["all"]["n"] == 256
+    meta = json.loads((tmp_path / "topics.meta.json").read_text())
+    (tmp_path / "topics.meta.json").write_text(json.dumps({**meta, "model_created": "2000-01-01T00:00:00+00:00"}))
+    with pytest.raises(StaleArtefactError, match="another topic model"):
+        topic_shares(settings, n_boot=10)
 
 
 def test_cli_classify_and_topics(env_home, tmp_path):
