@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -142,31 +143,34 @@ def _cut_data(searcher: Searcher, q: dict) -> CutItem:
                    ndcg=ndcg_at([h.record["id"] for h in hits], q["relevant"]))
 
 
+@contextmanager
+def query_adapter(searcher: Searcher, adapter):
+    """Search with another query adapter (None: without one) for the block, then restore the searcher's."""
+    saved, searcher.adapter = searcher.adapter, adapter
+    try:
+        yield searcher
+    finally:
+        searcher.adapter = saved
+
+
 def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list[CutItem]]:
     """Retrieval features of each set's questions, searched with a query adapter fitted on the other
     sets only: the cut must learn how much to trust dense ranks on questions the adapter never saw."""
     from nlp import adapter as qa
 
-    saved = searcher.adapter
     out = {}
-    try:
-        for name in sets:
-            searcher.adapter, _ = qa.fit_searcher(searcher, [q for n, qs in sets.items() if n != name for q in qs])
+    for name in sets:
+        fitted, _ = qa.fit_searcher(searcher, [q for n, qs in sets.items() if n != name for q in qs])
+        with query_adapter(searcher, fitted):
             out[name] = [_cut_data(searcher, q) for q in sets[name]]
-    finally:
-        searcher.adapter = saved
     return out
 
 
 def without_adapter_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list[CutItem]]:
     """The same features from a searcher with no query adapter: what a corpus without judged questions,
     or another encoder, gets."""
-    saved = searcher.adapter
-    try:
-        searcher.adapter = None
+    with query_adapter(searcher, None):
         return {name: [_cut_data(searcher, q) for q in qs] for name, qs in sets.items()}
-    finally:
-        searcher.adapter = saved
 
 
 def _fit_and_report(data: dict[str, list[CutItem]]) -> tuple[Cut, dict[str, Any]]:

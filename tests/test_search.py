@@ -107,19 +107,16 @@ def test_searcher_without_adapter_uses_the_cut_calibrated_without_it(searcher):
     states F1 0.542 against 0.494 with the adapter's cut; README). Blind dev set without the adapter:
     hybrid nDCG@10 0.613, states F1 0.543."""
     from nlp.answers import default_cut
-    from nlp.search_eval import DEFAULT_QUERIES
+    from nlp.search_eval import DEFAULT_QUERIES, query_adapter
 
     assert default_cut(False) != default_cut(True)
-    saved, searcher.adapter = searcher.adapter, None
-    try:
+    with query_adapter(searcher, None):
         q = "¿Qué entidades acordaron la custodia de los CRyT?"
         assert ([a.entidad for a in answer_states(searcher, q)]
                 == [a.entidad for a in answer_states(searcher, q, cut=default_cut(False))])
         queries = load_queries(DEFAULT_QUERIES.with_name("search_queries_dev.json"))
         assert evaluate_ranking(searcher, queries)["hybrid"]["ndcg@10"] >= 0.56
         assert evaluate_states(searcher, queries)["f1"] >= 0.48
-    finally:
-        searcher.adapter = saved
 
 
 def test_states_answer_is_a_set_with_evidence(searcher):

@@ -143,11 +143,11 @@ def classify_corpus(settings: Settings) -> tuple[Path, bool]:
     from nlp.corpus import corpus_fingerprint, read_corpus
 
     out = topics_path(settings)
+    if topics_current(settings):
+        return out, False
     meta_file = out.with_suffix(".meta.json")
     model_meta = read_json(settings.topic_model_dir / "meta.json")
     sha = corpus_fingerprint(settings.corpus)
-    if topics_current(settings):
-        return out, False
     model = TopicModel.load(settings.topic_model_dir)
     records = read_corpus(settings.corpus)
     rows = [{"id": r.id, **p.to_dict(), "prediction": "model"} for r, p in zip(records, model.predict([r.texto for r in records]))]
