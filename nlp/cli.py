@@ -280,6 +280,14 @@ def _print_comparison(table: dict) -> None:
             t.add_row(name, variant.replace("_", " "), f"{r['macro_f1']:.3f} ± {r['macro_f1_sd']:.3f}",
                       *[f"{pc[k]:.3f}" for k in ("inseguridad", "logistica_resguardo", "problemas_sociales", "otros")])
     out.print(t)
+    from nlp.classify.run import SHORT, confusion_rows
+
+    c = Table(title="Confusion matrices: records per pass over the labels (true topic in rows, predicted in columns)")
+    for col in ("model", "training data", "true", *[f"→ {v}" for v in SHORT.values()]):
+        c.add_column(col)
+    for row in confusion_rows(table):
+        c.add_row(*row)
+    out.print(c)
 
 
 @app.command()

@@ -42,6 +42,20 @@ def compare_models(labels_path: Path, names: tuple[str, ...] = MODEL_NAMES, n_re
     return out
 
 
+SHORT = {"inseguridad": "ins.", "logistica_resguardo": "log.", "problemas_sociales": "soc.", "otros": "otros"}
+
+
+def confusion_rows(table: dict) -> list[list[str]]:
+    """[model, training data, true topic, predicted counts per pass ...] for every compared model: where
+    each model's errors go, as `acuerdos train --compare` prints them and the README shows them."""
+    rows = []
+    for name, variants in table.items():
+        for variant, r in variants.items():
+            for true, counts in zip(r["labels"], r["confusion_per_pass"]):
+                rows.append([name, variant.replace("_", " "), SHORT.get(true, true), *[f"{c:.1f}" for c in counts]])
+    return rows
+
+
 def run_train(settings: Settings, labels_path: Path | None = None, model_name: str = DEFAULT_MODEL,
               force: bool = True) -> tuple[dict, bool]:
     labels_path = Path(labels_path or settings.labels)
@@ -52,15 +66,26 @@ def run_train(settings: Settings, labels_path: Path | None = None, model_name: s
 
 
 # ---------------------------------------------------------------------------------------------- inputs
+def sniff_format(data: str, column: str = "texto") -> str:
+    """Stdin has no file name: JSON lines start with '{', a CSV's first line names the text column."""
+    first = next((line for line in data.splitlines() if line.strip()), "")
+    if first.lstrip().startswith("{"):
+        return ".jsonl"
+    if "," in first and column in next(csv.reader([first]), []):
+        return ".csv"
+    return ".txt"
+
+
 def read_inputs(source: str | None, column: str = "texto", texts: list[str] | None = None) -> list[dict[str, Any]]:
-    """Rows to classify from .txt (one per line), .csv (a column), .jsonl (a key), '-' (stdin) or --text."""
+    """Rows to classify from .txt (one per line), .csv (a column), .jsonl (a key), '-' (stdin, format sniffed) or --text."""
     rows: list[dict[str, Any]] = [{column: t} for t in (texts or [])]
     if source is None:
         if not rows:
             raise InputError("nothing to classify: give a file, '-' for stdin, or --text \"…\"")
         return rows
     if source == "-":
-        data, suffix = sys.stdin.read(), ".txt"
+        data = sys.stdin.read()
+        suffix = sniff_format(data, column)
     else:
         path = Path(source)
         if not path.exists():

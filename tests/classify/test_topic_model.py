@@ -30,7 +30,7 @@ def test_shipped_model_beats_keyword_baseline_in_cross_validation(built):
     meta = json.loads((built.topic_model_dir / "meta.json").read_text())
     m = meta["metrics"]
     assert m["n_splits"] == 4 and m["n_repeats"] == 5 and m["supplement"]
-    assert m["macro_f1"] >= 0.84
+    assert m["macro_f1"] >= 0.85  # the issue's goal; the fit and the folds are seeded, so this is the figure above
     labels = read_labels(built.labels)
     base = cross_validate(KeywordClassifier(), labels.texts, labels.topics, n_repeats=1)
     assert m["macro_f1"] > base["macro_f1"]
@@ -79,6 +79,20 @@ def test_inputs_csv_without_column_and_jsonl(tmp_path):
     jl = tmp_path / "a.jsonl"
     jl.write_text('{"texto": "Uno", "k": 1}\n\n{"texto": "Dos"}\n', encoding="utf-8")
     assert [r["texto"] for r in read_inputs(str(jl))] == ["Uno", "Dos"]
+
+
+def test_stdin_format_is_sniffed(monkeypatch):
+    """'-' has no file name: JSON lines and a CSV with the text column are read as such, else one text per line."""
+    import io
+
+    cases = [('{"texto": "Uno", "id": 7}\n{"texto": "Dos"}\n', ["Uno", "Dos"], {"id": 7}),
+             ('texto,otro\n"Custodia, resguardo",x\n', ["Custodia, resguardo"], {"otro": "x"}),
+             ("Patrullaje en la zona, de día.\nRemitir archivo.\n", ["Patrullaje en la zona, de día.", "Remitir archivo."], {})]
+    for data, texts, extra in cases:
+        monkeypatch.setattr("sys.stdin", io.StringIO(data))
+        rows = read_inputs("-")
+        assert [r["texto"] for r in rows] == texts
+        assert all(rows[0][k] == v for k, v in extra.items())
 
 
 def test_model_built_with_other_labels_is_refused(built, tmp_path):
@@ -144,6 +158,21 @@ def test_cli_classify_and_topics(env_home, tmp_path):
     assert res.exit_code == 0 and "38.4 %" in res.output and "87 meetings" in res.output
     res = runner.invoke(app, ["topics", "--by", "colour"])
     assert res.exit_code != 0 and "unknown grouping" in res.output
+
+
+def test_confusion_rows_count_every_label_once_per_pass(built):
+    """`train --compare` and the README show where each model's errors go: each true topic's row holds
+    that topic's labels, spread over the predicted topics."""
+    from collections import Counter
+
+    from nlp.classify.run import confusion_rows, cv_report
+
+    counts = Counter(read_labels(built.labels).topics)
+    rows = confusion_rows({"keywords": {"real_only": cv_report("keywords", built.labels, False, n_repeats=1)}})
+    assert len(rows) == 4 and [r[2] for r in rows] == ["ins.", "log.", "soc.", "otros"]
+    for row, topic in zip(rows, TOPICS):
+        assert sum(float(c) for c in row[3:]) == pytest.approx(counts[topic])
+    assert all(float(row[3 + k]) > 0 for k, row in enumerate(rows))  # every topic is found sometimes
 
 
 def test_codebook_copy_has_the_added_rules():
