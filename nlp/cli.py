@@ -172,10 +172,45 @@ def _one_question_settings():
     return settings.with_(query_precision="float32") if settings.query_precision == "auto" else settings
 
 
+def _questions_settings(question: str):
+    """One question: float32 (see _one_question_settings); several from stdin: the configured precision."""
+    return get_settings() if question == "-" else _one_question_settings()
+
+
+def _each_question(answer, show, as_json: bool, as_object) -> None:
+    """Answer each line of stdin with the one loaded searcher: a prompt on a terminal, JSON lines with
+    --json; a bad question gets its one-line error and the others are still answered (exit 1 at the end)."""
+    from nlp.errors import AcuerdosError
+
+    interactive = sys.stdin.isatty()
+    failed = 0
+    while True:
+        if interactive:
+            typer.echo("pregunta> ", nl=False, err=True)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        q = line.strip()
+        if not q:
+            continue
+        try:
+            result = answer(q)
+        except AcuerdosError as exc:
+            error_line(f"{q[:60]!r}: {exc}")
+            failed += 1
+            continue
+        if as_json:
+            print(json.dumps(as_object(q, result), ensure_ascii=False), flush=True)
+        else:
+            show(q, result)
+    if failed:
+        raise typer.Exit(1)
+
+
 @app.command()
 @handle_errors
 def search(
-    query: Annotated[str, typer.Argument(help="What you are looking for, in your own words.")],
+    query: Annotated[str, typer.Argument(help="What you are looking for, in your own words; '-': one query per line from stdin.")],
     k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical.")] = "hybrid",
     entidad: Annotated[Optional[str], typer.Option("--entidad", help="Only this state.")] = None,
@@ -186,14 +221,25 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     model: ModelOpt = None,
 ) -> None:
-    """Search the acuerdos (hybrid dense + lexical by default)."""
+    """Search the acuerdos (hybrid dense + lexical by default). QUERY '-' reads one query per line from
+    stdin and answers each in the same process (the model loads once)."""
     from nlp.pipeline import open_searcher
 
-    searcher = open_searcher(_one_question_settings(), model)
-    hits = searcher.search(query, k=k, mode=mode, filters=_filters(entidad, estatus, informe, section, topic, searcher))
+    searcher = open_searcher(_questions_settings(query), model)
+    filters = _filters(entidad, estatus, informe, section, topic, searcher)
+    if query == "-":
+        _each_question(lambda q: searcher.search(q, k=k, mode=mode, filters=filters),
+                       lambda q, hits: _print_hits(q, mode, hits), as_json,
+                       lambda q, hits: {"query": q, "results": [h.to_dict() for h in hits]})
+        return
+    hits = searcher.search(query, k=k, mode=mode, filters=filters)
     if as_json:
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
         return
+    _print_hits(query, mode, hits)
+
+
+def _print_hits(query: str, mode: str, hits) -> None:
     if not hits:
         out.print("no results")
         return
@@ -211,22 +257,35 @@ def search(
 @app.command()
 @handle_errors
 def states(
-    question: Annotated[str, typer.Argument(help="e.g. '¿Qué entidades acordaron la custodia de los CRyT?'")],
+    question: Annotated[str, typer.Argument(help="e.g. '¿Qué entidades acordaron la custodia de los CRyT?'; '-': one question per line from stdin.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     informe: Annotated[Optional[int], typer.Option("--informe", help="Only this informe.")] = None,
     include_nacional: Annotated[bool, typer.Option("--nacional", help="Also list federal meetings as 'Nacional'.")] = False,
     model: ModelOpt = None,
 ) -> None:
-    """The states whose acuerdos answer a question, ranked, each with its supporting acuerdos."""
+    """The states whose acuerdos answer a question, ranked, each with its supporting acuerdos. QUESTION '-'
+    reads one question per line from stdin (an interactive prompt on a terminal) and answers each."""
     from nlp.answers import answer_states
     from nlp.pipeline import open_searcher
     from nlp.search import Filters
 
-    searcher = open_searcher(_one_question_settings(), model)
-    answers = answer_states(searcher, question, Filters(informe=informe), include_nacional=include_nacional)
+    searcher = open_searcher(_questions_settings(question), model)
+    filters = Filters(informe=informe)
+
+    def ask(q: str):
+        return answer_states(searcher, q, filters, include_nacional=include_nacional)
+
+    if question == "-":
+        _each_question(ask, _print_states, as_json, lambda q, answers: {"question": q, "states": [a.to_dict() for a in answers]})
+        return
+    answers = ask(question)
     if as_json:
         print(json.dumps([a.to_dict() for a in answers], ensure_ascii=False, indent=2))
         return
+    _print_states(question, answers)
+
+
+def _print_states(question: str, answers) -> None:
     if not answers:
         out.print("no state's acuerdos answer this question")
         return

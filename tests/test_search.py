@@ -185,6 +185,21 @@ def test_cli_search_and_states_json(env_home):
     assert res.exit_code != 0 and "empty query" in res.output
 
 
+def test_cli_questions_from_stdin(env_home):
+    """'-' answers one question per line with one loaded searcher: JSON lines, blank lines skipped, a bad
+    question reported on its own line (exit 1) while the others are still answered."""
+    res = runner.invoke(app, ["states", "-", "--json"], input="¿dónde se usaron botones de pánico?\n\n¿qué?\n"
+                                                                "custodia de los CRyT\n")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    lines = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [d["question"] for d in lines] == ["¿dónde se usaron botones de pánico?", "custodia de los CRyT"]
+    assert lines[0]["states"][0]["entidad"] == "Morelos" and len(lines[1]["states"]) >= 2
+    assert "error:" in res.output and "'¿qué?'" in res.output
+    res = runner.invoke(app, ["search", "-", "-k", "2"], input="botones de pánico\npatrullaje en Zacatecas\n")
+    assert res.exit_code == 0, res.output
+    assert "search: botones de pánico" in res.stdout and "search: patrullaje en Zacatecas" in res.stdout
+
+
 def test_cli_search_without_index(tmp_path, monkeypatch):
     monkeypatch.setenv("ACUERDOS_HOME", str(tmp_path))
     res = runner.invoke(app, ["search", "custodia"])
