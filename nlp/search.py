@@ -13,7 +13,8 @@ from nlp.record import SECTIONS, STATUSES
 
 RRF_K = 60
 # weights of the two ranked lists in the fusion (sum of weight / (RRF_K + rank))
-# dense 8.0 since the adapter learnt from 482 questions: chosen by leave-one-set-out over the sixteen training
+# dense 8.0 since the adapter learnt from 482 questions (`python -m nlp.search_eval --sweep 2,4,6,8,12,100` reproduces the
+# choice): chosen by leave-one-set-out over the sixteen training
 # question sets, states first (dense weight 2 / 4 / 6 / 8 / 12 / 100: states F1 0.699 / 0.708 / 0.7118 /
 # 0.7121 / 0.707 / 0.707, hybrid nDCG@10 0.742 / 0.764 / 0.777 / 0.782 / 0.790 / 0.799); it was 4 with 302
 # and 392 questions, 2 with 122, and 0.5 when dense search was one pooled cosine. Without an adapter the

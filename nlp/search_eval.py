@@ -6,6 +6,7 @@ separately and never used to fit anything: they estimate how search does on ques
 tuned for.
 
     python -m nlp.search_eval [--calibrate [--write]] [--no-adapter] [--heldout FILE] [--heldout FILE --agreement FILE2]
+    python -m nlp.search_eval --sweep 2,4,6,8,12,100     # the dense RRF weight choice, leave-one-set-out
 """
 from __future__ import annotations
 
@@ -153,15 +154,52 @@ def query_adapter(searcher: Searcher, adapter):
         searcher.adapter = saved
 
 
-def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]]) -> dict[str, list[CutItem]]:
-    """Retrieval features of each set's questions, searched with a query adapter fitted on the other
-    sets only: the cut must learn how much to trust dense ranks on questions the adapter never saw."""
+def _adapter_key(searcher: Searcher, questions: list[dict]) -> str:
+    """What an out-of-fold adapter is fitted from: the index's inputs, the glossary, the fit's settings
+    and the questions themselves (by content, so a renamed set does not refit)."""
     from nlp import adapter as qa
+    from nlp.io import sha256_text
+
+    glossary = Path(searcher.glossary_path) if searcher.glossary_path else None
+    spec = {**qa.inputs(searcher.index.meta, (), glossary),
+            "fit": [qa.EPOCHS, qa.LEARNING_RATE, qa.L2, qa.TEMPERATURE, qa.SEED],
+            "questions": sha256_text(json.dumps(questions, sort_keys=True, ensure_ascii=False))}
+    return sha256_text(json.dumps(spec, sort_keys=True))[:20]
+
+
+def out_of_fold_adapters(searcher: Searcher, sets: dict[str, list[dict]], cache: Path | None = None) -> dict[str, Any]:
+    """For each set, the query adapter fitted on the other sets only (~2.5 min each on this machine).
+    With `cache`, each fit is stored under the hash of what it was fitted from and reused, so a rerun
+    of --calibrate or --sweep with unchanged inputs fits nothing; a changed input gets a new key."""
+    from nlp import adapter as qa
+    from nlp.io import atomic_write_bytes
 
     out = {}
     for name in sets:
-        fitted, _ = qa.fit_searcher(searcher, [q for n, qs in sets.items() if n != name for q in qs])
-        with query_adapter(searcher, fitted):
+        others = [q for n, qs in sets.items() if n != name for q in qs]
+        path = cache / f"{_adapter_key(searcher, others)}.npy" if cache else None
+        if path is not None and path.exists():
+            out[name] = qa.QueryAdapter(np.load(path, allow_pickle=False))
+            continue
+        out[name], _ = qa.fit_searcher(searcher, others)
+        if path is not None and out[name] is not None:
+            import io
+
+            buf = io.BytesIO()
+            np.save(buf, out[name].weight.astype(np.float32))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, buf.getvalue())
+    return out
+
+
+def out_of_fold_data(searcher: Searcher, sets: dict[str, list[dict]], adapters: dict[str, Any] | None = None,
+                     ) -> dict[str, list[CutItem]]:
+    """Retrieval features of each set's questions, searched with a query adapter fitted on the other
+    sets only: the cut must learn how much to trust dense ranks on questions the adapter never saw."""
+    adapters = adapters if adapters is not None else out_of_fold_adapters(searcher, sets)
+    out = {}
+    for name in sets:
+        with query_adapter(searcher, adapters[name]):
             out[name] = [_cut_data(searcher, q) for q in sets[name]]
     return out
 
@@ -192,16 +230,52 @@ def _fit_and_report(data: dict[str, list[CutItem]]) -> tuple[Cut, dict[str, Any]
     return full, report
 
 
-def calibrate(searcher: Searcher, sets: dict[str, list[dict]]) -> tuple[Cut, dict[str, Any], Cut, dict[str, Any]]:
+def calibrate(searcher: Searcher, sets: dict[str, list[dict]], cache: Path | None = None,
+              ) -> tuple[Cut, dict[str, Any], Cut, dict[str, Any]]:
     """The states cut for searchers with a query adapter (features from out-of-fold adapters) and the
     one for searchers without; each with its leave-one-set-out report."""
-    cut, report = _fit_and_report(out_of_fold_data(searcher, sets))
+    cut, report = _fit_and_report(out_of_fold_data(searcher, sets, out_of_fold_adapters(searcher, sets, cache)))
     plain = without_adapter_data(searcher, sets)
     plain_cut, plain_report = _fit_and_report(plain)
     # what the adapter's cut would give on these lists: why a second cut is stored
     plain_report["with_the_adapter_cut"] = dict(zip(("precision", "recall", "f1"), np.mean(
         [_state_prf(d, cut) for items in plain.values() for d in items], axis=0).tolist()))
     return cut, report, plain_cut, plain_report
+
+
+@contextmanager
+def dense_weight(weight: float):
+    """Fuse with another dense RRF weight for the block (the searcher reads search.RRF_WEIGHTS per query)."""
+    from nlp import search
+
+    saved = search.RRF_WEIGHTS["dense"]
+    search.RRF_WEIGHTS["dense"] = float(weight)
+    try:
+        yield
+    finally:
+        search.RRF_WEIGHTS["dense"] = saved
+
+
+def sweep(searcher: Searcher, sets: dict[str, list[dict]], weights: list[float], cache: Path | None = None,
+          ) -> dict[str, Any]:
+    """The dense-weight choice, reproducible: for each weight, the states cut refitted leave-one-set-out
+    on out-of-fold lists (the adapters do not depend on the weight: fitted once), and the mean over sets
+    of states F1 and hybrid nDCG@10. The rule used so far: states first, then the smallest weight."""
+    adapters = out_of_fold_adapters(searcher, sets, cache)
+    rows = []
+    for w in weights:
+        with dense_weight(w):
+            _, report = _fit_and_report(out_of_fold_data(searcher, sets, adapters))
+        loso = report["leave_one_set_out"].values()
+        rows.append({"dense_weight": w, "states_f1": float(np.mean([v["f1"] for v in loso])),
+                     "hybrid_ndcg@10": float(np.mean([v["hybrid_ndcg@10"] for v in loso])),
+                     "threshold": report["threshold"]})
+    best = max(rows, key=lambda r: (round(r["states_f1"], 4), -r["dense_weight"]))
+    from nlp import search
+
+    return {"sets": len(sets), "questions": sum(len(v) for v in sets.values()), "weights": rows,
+            "chosen": best["dense_weight"], "shipped": search.RRF_WEIGHTS["dense"],
+            "rule": "highest leave-one-set-out states F1 (to 4 decimals), then the smallest weight"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,19 +291,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--agreement", type=Path, help="a second judge's answers: compare them with --heldout's judge")
     ap.add_argument("--no-adapter", action="store_true",
                     help="score the searcher without its query adapter (what another encoder or corpus gets)")
+    ap.add_argument("--sweep", type=str, metavar="W1,W2,...",
+                    help="score these dense RRF weights leave-one-set-out (states F1, nDCG) and say which the rule picks")
+    ap.add_argument("--no-cache", action="store_true",
+                    help="fit the out-of-fold adapters afresh instead of reusing models/cache/oof_adapters")
     args = ap.parse_args(argv)
+    weights: list[float] = []
+    if args.sweep:
+        try:
+            weights = [float(w) for w in args.sweep.split(",") if w.strip()]
+        except ValueError:
+            ap.error(f"--sweep takes numbers separated by commas, not {args.sweep!r}")
+        if not weights or min(weights) <= 0:
+            ap.error(f"--sweep takes positive numbers separated by commas, not {args.sweep!r}")
     if args.agreement:
         print(json.dumps(judge_agreement(load_queries(args.heldout), load_queries(args.agreement)), indent=2))
         return 0
     searcher = open_searcher(get_settings())
     if args.no_adapter:
         searcher.adapter = None
+    cache = None if args.no_cache else get_settings().models / "cache" / "oof_adapters"
+    files = [p for p in get_settings().search_training if p.exists()]
+    if args.sweep:
+        print(json.dumps(sweep(searcher, {p.name: load_queries(p) for p in files}, weights, cache), indent=2))
+        return 0
     queries = load_queries(args.queries)
     result: dict[str, Any] = {"queries": len(queries), "ranking": evaluate_ranking(searcher, queries)}
     cut = None  # the stored one
     if args.calibrate:
-        files = [p for p in get_settings().search_training if p.exists()]
-        cut, report, plain_cut, plain_report = calibrate(searcher, {p.name: load_queries(p) for p in files})
+        cut, report, plain_cut, plain_report = calibrate(searcher, {p.name: load_queries(p) for p in files}, cache)
         result["states_calibration"] = report
         result["states_calibration_without_adapter"] = plain_report
         if args.no_adapter:
