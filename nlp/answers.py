@@ -23,8 +23,11 @@ import numpy as np
 from nlp.search import Filters, Hit, Searcher, lexical_query_tokens
 
 DEPTH = 60
+# dense_top (the question's best dense score) and dense_z (the candidate's dense score in standard deviations
+# from the candidates' mean) tell a question with a few clear answers from one where many acuerdos score
+# alike: leave-one-set-out states F1 0.7121 -> 0.7262 over the sixteen training sets (13 of 16 sets up)
 FEATURES = ("dense_gap", "lexical_ratio", "log_rank", "log_dense_rank", "log_lexical_rank", "word_coverage",
-            "has_lexical")
+            "has_lexical", "dense_top", "dense_z")
 
 
 @dataclass
@@ -78,13 +81,16 @@ def hit_features(query: str, hits: list[Hit], glossary_path: str | None) -> np.n
     lexical = [h.lexical_score for h in hits if h.lexical_score]
     top_d = max(dense) if dense else 0.0
     top_l = max(lexical) if lexical else 0.0
+    d_all = np.array([h.dense_score if h.dense_score is not None else top_d - 0.2 for h in hits], dtype=float)
+    spread = float(d_all.std()) + 1e-6 if len(d_all) else 1.0
+    mean_d = float(d_all.mean()) if len(d_all) else 0.0
     rows = []
-    for rank, h in enumerate(hits, 1):
-        d = h.dense_score if h.dense_score is not None else top_d - 0.2
+    for rank, (h, d) in enumerate(zip(hits, d_all.tolist()), 1):
         lex = h.lexical_score or 0.0
         cover = len(own_set & set(lemmas(h.record["texto"]))) / max(1, len(own_set))
         rows.append([top_d - d, lex / top_l if top_l else 0.0, math.log(rank), math.log(h.dense_rank or 200),
-                     math.log(h.lexical_rank or 200), cover, float(h.lexical_rank is not None)])
+                     math.log(h.lexical_rank or 200), cover, float(h.lexical_rank is not None), top_d,
+                     (d - mean_d) / spread])
     return np.array(rows, dtype=float).reshape(len(hits), len(FEATURES))
 
 
