@@ -25,7 +25,8 @@ from nlp.search import Filters, Hit, Searcher, lexical_query_tokens
 DEPTH = 60
 # dense_top (the question's best dense score) and dense_z (the candidate's dense score in standard deviations
 # from the candidates' mean) tell a question with a few clear answers from one where many acuerdos score
-# alike: leave-one-set-out states F1 0.7121 -> 0.7262 over the sixteen training sets (13 of 16 sets up)
+# alike: leave-one-set-out states F1 0.7121 -> 0.7244 over the sixteen training sets (12 of 16 sets up; the
+# blind sets do not confirm it, README)
 FEATURES = ("dense_gap", "lexical_ratio", "log_rank", "log_dense_rank", "log_lexical_rank", "word_coverage",
             "has_lexical", "dense_top", "dense_z")
 

@@ -179,8 +179,11 @@ def out_of_fold_adapters(searcher: Searcher, sets: dict[str, list[dict]], cache:
         others = [q for n, qs in sets.items() if n != name for q in qs]
         path = cache / f"{_adapter_key(searcher, others)}.npy" if cache else None
         if path is not None and path.exists():
-            out[name] = qa.QueryAdapter(np.load(path, allow_pickle=False))
-            continue
+            try:
+                out[name] = qa.QueryAdapter(np.load(path, allow_pickle=False))
+                continue
+            except (OSError, ValueError):  # a damaged cache entry is refitted and rewritten, not trusted
+                pass
         out[name], _ = qa.fit_searcher(searcher, others)
         if path is not None and out[name] is not None:
             import io
@@ -307,11 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.agreement:
         print(json.dumps(judge_agreement(load_queries(args.heldout), load_queries(args.agreement)), indent=2))
         return 0
-    searcher = open_searcher(get_settings())
+    settings = get_settings()
+    searcher = open_searcher(settings)
     if args.no_adapter:
         searcher.adapter = None
-    cache = None if args.no_cache else get_settings().models / "cache" / "oof_adapters"
-    files = [p for p in get_settings().search_training if p.exists()]
+    cache = None if args.no_cache else settings.models / "cache" / "oof_adapters"
+    files = [p for p in settings.search_training if p.exists()]
     if args.sweep:
         print(json.dumps(sweep(searcher, {p.name: load_queries(p) for p in files}, weights, cache), indent=2))
         return 0

@@ -27,6 +27,13 @@ def test_out_of_fold_adapters_are_cached_by_their_inputs(searcher, tmp_path, mon
         assert np.array_equal(cached[name].weight, fresh[name].weight)
     assert not np.array_equal(fresh["a"].weight, fresh["b"].weight)
 
+    damaged = tmp_path / f"{se._adapter_key(searcher, sets['b'])}.npy"  # set a's fold
+    saved = damaged.read_bytes()
+    damaged.write_bytes(b"not numpy")
+    with pytest.raises(AssertionError, match="refitted"):  # a damaged entry is refitted, not loaded
+        se.out_of_fold_adapters(searcher, sets, tmp_path)
+    damaged.write_bytes(saved)
+
     edited = copy.deepcopy(sets)
     edited["b"][0]["relevant"] = {**edited["b"][0]["relevant"], searcher.index.records[0]["id"]: 2}
     with pytest.raises(AssertionError, match="refitted"):  # set a's fold learns from b: a new key, a new fit
